@@ -1,0 +1,99 @@
+use std::time::Duration;
+
+/// The error [`CancellationToken::check`] returns once the client has cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the request was cancelled by the client")]
+pub struct Cancelled;
+
+impl crate::error::ToolErrorSpec for Cancelled {
+    fn to_tool_error(&self) -> crate::ToolError {
+        crate::ToolError::new("CANCELLED", "The request was cancelled.")
+    }
+}
+
+/// Cancellation of the current request, triggered by the client's `notifications/cancelled`
+/// (and by session close or server shutdown).
+///
+/// A cancelled request gets **no** response and counts as neither success nor failure. The
+/// runtime stops awaiting the tool as soon as the request is cancelled; `check` and `wait` let a
+/// tool notice earlier, between steps.
+///
+/// ```
+/// use mcp_server::{tool, CancellationToken, Cancelled};
+///
+/// /// Work through chunks until done or cancelled.
+/// #[tool]
+/// async fn crunch(chunks: u32, cancel: CancellationToken) -> Result<String, Cancelled> {
+///     for _ in 0..chunks {
+///         cancel.check()?;
+///         tokio::task::yield_now().await;
+///     }
+///     Ok("done".into())
+/// }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CancellationToken {
+    inner: tokio_util::sync::CancellationToken,
+}
+
+impl CancellationToken {
+    pub(crate) fn new(inner: tokio_util::sync::CancellationToken) -> Self {
+        Self { inner }
+    }
+
+    /// A token that is cancelled only by [`CancellationToken::cancel`] (for tests).
+    pub fn standalone() -> Self {
+        Self::default()
+    }
+
+    /// Cancels the token (and every request waiting on it).
+    pub fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// Whether cancellation was requested.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+
+    /// `Err(Cancelled)` once cancelled: `cancel.check()?` ends the tool.
+    pub fn check(&self) -> Result<(), Cancelled> {
+        if self.is_cancelled() {
+            Err(Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Waits up to `timeout`: `true` when cancelled, `false` when the time ran out.
+    ///
+    /// # Cancellation safety
+    /// Cancellation safe: dropping the future has no effect on the token.
+    pub async fn wait(&self, timeout: Duration) -> bool {
+        tokio::time::timeout(timeout, self.inner.cancelled()).await.is_ok()
+    }
+
+    /// Completes when cancelled.
+    ///
+    /// # Cancellation safety
+    /// Cancellation safe.
+    pub async fn cancelled(&self) {
+        self.inner.cancelled().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn wait_reports_cancel_or_timeout() {
+        let t = CancellationToken::standalone();
+        assert!(!t.wait(Duration::from_millis(5)).await);
+        assert_eq!(t.check(), Ok(()));
+        let t2 = t.clone();
+        tokio::spawn(async move { t2.cancel() });
+        assert!(t.wait(Duration::from_secs(5)).await);
+        assert_eq!(t.check(), Err(Cancelled));
+    }
+}

@@ -1,0 +1,346 @@
+//! [`TestClient`]: drive a server in-process through the in-memory transport — real JSON frames,
+//! the same codec and dispatch as the wire, no sockets.
+//!
+//! ```
+//! use mcp_server::{tool, McpServer};
+//! use mcp_server::testing::TestClient;
+//!
+//! /// Echo the text back.
+//! #[tool]
+//! async fn echo(text: String) -> String {
+//!     text
+//! }
+//!
+//! # tokio_test_block(async {
+//! let client = TestClient::connect(McpServer::new("t").tool(EchoTool)).await.unwrap();
+//! let result = client.call_tool("echo", serde_json::json!({"text": "hi"})).await.unwrap();
+//! assert_eq!(result["content"][0]["text"], "hi");
+//! # });
+//! # fn tokio_test_block<F: std::future::Future>(f: F) -> F::Output {
+//! #     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+//! # }
+//! ```
+
+use crate::jsonrpc::{ErrorObject, RequestId};
+use crate::protocol::versions::LATEST;
+use crate::{McpServer, ServerHandle};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+type RequestHandler = Arc<dyn Fn(Value) -> Result<Value, ErrorObject> + Send + Sync>;
+
+struct Inner {
+    tx: mpsc::UnboundedSender<String>,
+    next_id: AtomicI64,
+    pending: Mutex<HashMap<String, oneshot::Sender<Value>>>,
+    progress: Mutex<HashMap<String, mpsc::UnboundedSender<Value>>>,
+    notifications: broadcast::Sender<Value>,
+    log: Mutex<Vec<Value>>,
+    handlers: Mutex<HashMap<String, RequestHandler>>,
+    server: ServerHandle,
+}
+
+/// Errors a [`TestClient`] call can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with a JSON-RPC error.
+    #[error("{0}")]
+    Rpc(ErrorObject),
+    /// The connection closed before an answer.
+    #[error("connection closed")]
+    Closed,
+    /// The server configuration is invalid.
+    #[error(transparent)]
+    Build(#[from] crate::error::BuildError),
+}
+
+/// An MCP client over the in-memory transport, for tests.
+#[derive(Clone)]
+pub struct TestClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for TestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestClient").finish_non_exhaustive()
+    }
+}
+
+/// A `tools/call` in flight: cancel it or await its response.
+#[derive(Debug)]
+pub struct PendingCall {
+    id: RequestId,
+    rx: oneshot::Receiver<Value>,
+    progress: mpsc::UnboundedReceiver<Value>,
+    client: TestClient,
+}
+
+fn key(id: &RequestId) -> String {
+    id.to_value().to_string()
+}
+
+impl TestClient {
+    /// Builds `server`, connects and completes the `initialize` handshake (latest revision).
+    pub async fn connect(server: McpServer) -> Result<Self, ClientError> {
+        let handle = server.build()?;
+        Self::connect_handle(&handle, LATEST).await
+    }
+
+    /// Connects to a built server and initializes with `protocol_version`.
+    pub async fn connect_handle(handle: &ServerHandle, protocol_version: &str) -> Result<Self, ClientError> {
+        let client = Self::connect_uninitialized(handle);
+        let caps = json!({ "sampling": {}, "elicitation": {}, "roots": { "listChanged": true } });
+        client
+            .request("initialize", json!({ "protocolVersion": protocol_version, "capabilities": caps,
+                "clientInfo": { "name": "test-client", "version": "1.0.0" } }))
+            .await?;
+        client.notify("notifications/initialized", json!({}));
+        Ok(client)
+    }
+
+    /// Connects without sending `initialize`.
+    pub fn connect_uninitialized(handle: &ServerHandle) -> Self {
+        let transport = handle.connect_memory();
+        let (notifications, _) = broadcast::channel(1024);
+        let inner = Arc::new(Inner {
+            tx: transport.tx,
+            next_id: AtomicI64::new(1),
+            pending: Mutex::new(HashMap::new()),
+            progress: Mutex::new(HashMap::new()),
+            notifications,
+            log: Mutex::new(Vec::new()),
+            handlers: Mutex::new(HashMap::new()),
+            server: handle.clone(),
+        });
+        tokio::spawn(route(Arc::downgrade(&inner), transport.rx));
+        Self { inner }
+    }
+
+    /// The server this client is connected to.
+    pub fn server(&self) -> &ServerHandle {
+        &self.inner.server
+    }
+
+    /// Sends a raw frame (anything: broken JSON, batches, …).
+    pub fn send_raw(&self, frame: impl Into<String>) {
+        let _ = self.inner.tx.send(frame.into());
+    }
+
+    /// Sends a notification.
+    pub fn notify(&self, method: &str, params: Value) {
+        self.send_raw(json!({ "jsonrpc": "2.0", "method": method, "params": params }).to_string());
+    }
+
+    /// Sends a raw frame and waits for the response with `id` (e.g. to test exotic ids).
+    pub async fn send_raw_and_wait(&self, frame: impl Into<String>, id: &Value) -> Result<Value, ClientError> {
+        let (tx, rx) = oneshot::channel();
+        self.lock_pending().insert(id.to_string(), tx);
+        self.send_raw(frame);
+        rx.await.map_err(|_| ClientError::Closed)
+    }
+
+    /// Every message the server sent that was not a response to one of our requests, in order.
+    pub fn messages(&self) -> Vec<Value> {
+        self.inner.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// A live feed of server notifications (and unmatched messages).
+    pub fn subscribe(&self) -> broadcast::Receiver<Value> {
+        self.inner.notifications.subscribe()
+    }
+
+    /// Answers server→client requests for `method` (e.g. `sampling/createMessage`) with `f`.
+    pub fn on_request<F>(&self, method: &str, f: F)
+    where
+        F: Fn(Value) -> Result<Value, ErrorObject> + Send + Sync + 'static,
+    {
+        if let Ok(mut h) = self.inner.handlers.lock() {
+            h.insert(method.to_string(), Arc::new(f));
+        }
+    }
+
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<Value>>> {
+        self.inner.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn start(&self, method: &str, mut params: Value, with_progress: bool) -> PendingCall {
+        let id = RequestId::from(self.inner.next_id.fetch_add(1, Ordering::Relaxed));
+        let (tx, rx) = oneshot::channel();
+        self.lock_pending().insert(key(&id), tx);
+        let (ptx, prx) = mpsc::unbounded_channel();
+        if with_progress {
+            if let Some(map) = params.as_object_mut() {
+                let meta = map.entry("_meta").or_insert_with(|| json!({}));
+                if let Some(m) = meta.as_object_mut() {
+                    m.insert("progressToken".into(), id.to_value());
+                }
+            }
+            if let Ok(mut p) = self.inner.progress.lock() {
+                p.insert(key(&id), ptx);
+            }
+        }
+        let frame = json!({ "jsonrpc": "2.0", "id": id.to_value(), "method": method, "params": params });
+        self.send_raw(frame.to_string());
+        PendingCall { id, rx, progress: prx, client: self.clone() }
+    }
+
+    /// Sends a request and returns its `result` (or the JSON-RPC error).
+    pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+        self.start(method, params, false).response().await
+    }
+
+    /// `tools/list` (all pages).
+    pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
+        self.list_all("tools/list", "tools").await
+    }
+
+    /// Follows `nextCursor` through every page of a `*/list` method.
+    pub async fn list_all(&self, method: &str, key: &str) -> Result<Vec<Value>, ClientError> {
+        let mut items = Vec::new();
+        let mut cursor: Option<Value> = None;
+        loop {
+            let params = cursor.take().map_or_else(|| json!({}), |c| json!({ "cursor": c }));
+            let page = self.request(method, params).await?;
+            items.extend(page[key].as_array().cloned().unwrap_or_default());
+            match page.get("nextCursor") {
+                Some(c) if !c.is_null() => cursor = Some(c.clone()),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// `tools/call`: the result object (an `isError` result is still `Ok`).
+    pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<Value, ClientError> {
+        self.request("tools/call", json!({ "name": name, "arguments": arguments })).await
+    }
+
+    /// Starts `tools/call` with a `progressToken`; cancel it or await it with [`PendingCall`].
+    pub fn start_tool_call(&self, name: &str, arguments: Value) -> PendingCall {
+        self.start("tools/call", json!({ "name": name, "arguments": arguments }), true)
+    }
+
+    /// `tools/call` with a `progressToken`, calling `on_progress` for each notification.
+    pub async fn call_tool_with_progress<F: FnMut(&Value)>(&self, name: &str, arguments: Value, mut on_progress: F) -> Result<Value, ClientError> {
+        let mut call = self.start_tool_call(name, arguments);
+        loop {
+            tokio::select! {
+                biased;
+                Some(p) = call.progress.recv() => on_progress(&p),
+                r = &mut call.rx => {
+                    while let Ok(p) = call.progress.try_recv() { on_progress(&p); }
+                    return unwrap_response(r);
+                }
+            }
+        }
+    }
+
+    /// `resources/read`.
+    pub async fn read_resource(&self, uri: &str) -> Result<Value, ClientError> {
+        self.request("resources/read", json!({ "uri": uri })).await
+    }
+
+    /// `prompts/get`.
+    pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<Value, ClientError> {
+        self.request("prompts/get", json!({ "name": name, "arguments": arguments })).await
+    }
+}
+
+fn unwrap_response(r: Result<Value, oneshot::error::RecvError>) -> Result<Value, ClientError> {
+    let msg = r.map_err(|_| ClientError::Closed)?;
+    if let Some(result) = msg.get("result") {
+        return Ok(result.clone());
+    }
+    let err = msg.get("error").cloned().unwrap_or(Value::Null);
+    Err(ClientError::Rpc(serde_json::from_value(err).unwrap_or_else(|_| ErrorObject::new(0, "malformed error"))))
+}
+
+impl PendingCall {
+    /// The request id.
+    pub fn id(&self) -> &RequestId {
+        &self.id
+    }
+
+    /// Sends `notifications/cancelled` for this request.
+    pub fn cancel(&self, reason: &str) {
+        self.client.notify("notifications/cancelled", json!({ "requestId": self.id.to_value(), "reason": reason }));
+    }
+
+    /// Waits for the next progress notification's params.
+    pub async fn next_progress(&mut self) -> Option<Value> {
+        self.progress.recv().await
+    }
+
+    /// Waits for the response.
+    pub async fn response(self) -> Result<Value, ClientError> {
+        unwrap_response(self.rx.await)
+    }
+
+    /// Waits up to `d` for a response: `None` when none came (what a cancelled call expects).
+    pub async fn response_within(self, d: Duration) -> Option<Result<Value, ClientError>> {
+        tokio::time::timeout(d, self.rx).await.ok().map(unwrap_response)
+    }
+}
+
+async fn route(inner: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedReceiver<String>) {
+    while let Some(frame) = rx.recv().await {
+        let Some(inner) = inner.upgrade() else { return };
+        let Ok(msg) = serde_json::from_str::<Value>(&frame) else {
+            tracing::error!(%frame, "server sent invalid JSON");
+            continue;
+        };
+        for m in msg.as_array().cloned().unwrap_or_else(|| vec![msg]) {
+            dispatch_one(&inner, m);
+        }
+    }
+}
+
+fn dispatch_one(inner: &Inner, m: Value) {
+    let has_method = m.get("method").and_then(Value::as_str).map(str::to_string);
+    match (m.get("id"), has_method) {
+        (Some(id), Some(method)) => {
+            let handler = inner.handlers.lock().ok().and_then(|h| h.get(&method).cloned());
+            let out = match (method.as_str(), handler) {
+                (_, Some(h)) => match h(m.get("params").cloned().unwrap_or(Value::Null)) {
+                    Ok(r) => json!({ "jsonrpc": "2.0", "id": id, "result": r }),
+                    Err(e) => json!({ "jsonrpc": "2.0", "id": id, "error": e }),
+                },
+                ("ping", None) => json!({ "jsonrpc": "2.0", "id": id, "result": {} }),
+                _ => json!({ "jsonrpc": "2.0", "id": id, "error": { "code": -32601, "message": "Method not found" } }),
+            };
+            if let Ok(mut l) = inner.log.lock() {
+                l.push(m.clone());
+            }
+            let _ = inner.tx.send(out.to_string());
+        }
+        (Some(id), None) => {
+            let waiter = inner.pending.lock().ok().and_then(|mut p| p.remove(&id.to_string()));
+            match waiter {
+                Some(tx) => {
+                    let _ = tx.send(m);
+                }
+                None => {
+                    if let Ok(mut l) = inner.log.lock() {
+                        l.push(m.clone());
+                    }
+                    let _ = inner.notifications.send(m);
+                }
+            }
+        }
+        (None, _) => {
+            if m["method"] == "notifications/progress" {
+                let token = m["params"]["progressToken"].to_string();
+                if let Some(tx) = inner.progress.lock().ok().and_then(|p| p.get(&token).cloned()) {
+                    let _ = tx.send(m["params"].clone());
+                }
+            }
+            if let Ok(mut l) = inner.log.lock() {
+                l.push(m.clone());
+            }
+            let _ = inner.notifications.send(m);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+use crate::error::{CallError, FailureKind, ToolError};
+use crate::middleware::CallRequest;
+use serde::de::DeserializeOwned;
+
+/// Deserializes the call's arguments straight from the frame's raw JSON into `A`.
+///
+/// A failure becomes an `isError` result with code `VALIDATION_ERROR` whose `details.field`
+/// names the offending field.
+pub fn parse_args<A: DeserializeOwned>(req: &CallRequest) -> Result<A, CallError> {
+    parse_json(req.arguments().get())
+}
+
+pub(crate) fn parse_json<A: DeserializeOwned>(raw: &str) -> Result<A, CallError> {
+    let mut de = serde_json::Deserializer::from_str(raw);
+    serde_path_to_error::deserialize::<_, A>(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        let field = if path != "." && !path.is_empty() {
+            Some(path)
+        } else {
+            missing_field(&msg).map(str::to_string)
+        };
+        let message = match &field {
+            Some(f) => format!("Invalid argument `{f}`: {}", strip_position(&msg)),
+            None => format!("Invalid arguments: {}", strip_position(&msg)),
+        };
+        CallError::new(FailureKind::Validation, ToolError::validation(field.as_deref(), message))
+    })
+}
+
+fn missing_field(msg: &str) -> Option<&str> {
+    let rest = msg.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+fn strip_position(msg: &str) -> &str {
+    msg.rfind(" at line ").map_or(msg, |i| &msg[..i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[expect(dead_code, reason = "fields only exercise deserialization")]
+    struct A {
+        text: String,
+        n: i64,
+    }
+
+    #[test]
+    fn names_the_field() {
+        let e = parse_json::<A>(r#"{"text":"x"}"#).unwrap_err();
+        assert_eq!(e.error.code, "VALIDATION_ERROR");
+        assert_eq!(e.error.details, Some(serde_json::json!({"field":"n"})));
+        let e = parse_json::<A>(r#"{"text":"x","n":"nope"}"#).unwrap_err();
+        assert_eq!(e.error.details, Some(serde_json::json!({"field":"n"})));
+        assert!(e.error.message.starts_with("Invalid argument `n`: invalid type"), "{}", e.error.message);
+    }
+}

@@ -1,0 +1,127 @@
+use crate::protocol::{ToolAnnotations, ToolInfo};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Everything `tools/list` shows about a tool, plus its access rules.
+#[derive(Debug, Clone)]
+pub struct ToolDefinition {
+    /// The wire form.
+    pub info: ToolInfo,
+    /// Whether the caller must be authenticated.
+    pub auth: bool,
+    /// Roles of which the caller needs at least one (empty: any).
+    pub roles: Vec<String>,
+    /// Scopes the caller needs all of (empty: none).
+    pub scopes: Vec<String>,
+}
+
+impl ToolDefinition {
+    /// A definition whose input schema is generated from `A` (JSON Schema 2020-12).
+    pub fn new<A: schemars::JsonSchema>(name: &str, description: &str) -> Self {
+        Self::with_input_schema(name, description, schema_for::<A>())
+    }
+
+    /// A definition with a hand-written input schema.
+    pub fn with_input_schema(name: &str, description: &str, input_schema: Value) -> Self {
+        Self {
+            info: ToolInfo {
+                name: name.into(),
+                title: None,
+                description: description.to_string(),
+                input_schema: Arc::new(input_schema),
+                output_schema: None,
+                annotations: ToolAnnotations::default(),
+            },
+            auth: false,
+            roles: Vec::new(),
+            scopes: Vec::new(),
+        }
+    }
+
+    /// The tool name.
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    /// Sets the display title (`title` and `annotations.title`).
+    #[must_use]
+    pub fn with_title(mut self, title: &str) -> Self {
+        self.info.title = Some(title.to_string());
+        self.info.annotations.title = Some(title.to_string());
+        self
+    }
+
+    /// Sets `readOnlyHint`.
+    #[must_use]
+    pub fn with_read_only(mut self, v: bool) -> Self {
+        self.info.annotations.read_only_hint = Some(v);
+        self
+    }
+
+    /// Sets `destructiveHint`.
+    #[must_use]
+    pub fn with_destructive(mut self, v: bool) -> Self {
+        self.info.annotations.destructive_hint = Some(v);
+        self
+    }
+
+    /// Sets `idempotentHint`.
+    #[must_use]
+    pub fn with_idempotent(mut self, v: bool) -> Self {
+        self.info.annotations.idempotent_hint = Some(v);
+        self
+    }
+
+    /// Sets `openWorldHint`.
+    #[must_use]
+    pub fn with_open_world(mut self, v: bool) -> Self {
+        self.info.annotations.open_world_hint = Some(v);
+        self
+    }
+
+    /// Requires an authenticated caller.
+    #[must_use]
+    pub fn with_auth(mut self, v: bool) -> Self {
+        self.auth = v;
+        self
+    }
+
+    /// Requires one of `roles` (implies `auth`).
+    #[must_use]
+    pub fn with_roles(mut self, roles: &[&str]) -> Self {
+        self.roles = roles.iter().map(|r| (*r).to_string()).collect();
+        self.auth |= !self.roles.is_empty();
+        self
+    }
+
+    /// Requires all of `scopes` (implies `auth`).
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: &[&str]) -> Self {
+        self.scopes = scopes.iter().map(|s| (*s).to_string()).collect();
+        self.auth |= !self.scopes.is_empty();
+        self
+    }
+
+    /// Sets the output schema (from [`output_schema_of`](crate::tool::output_schema_of)).
+    #[must_use]
+    pub fn with_output_schema(mut self, schema: Option<Value>) -> Self {
+        self.info.output_schema = schema.map(Arc::new);
+        self
+    }
+}
+
+/// A JSON Schema 2020-12 for `T`, without the generated root `title`.
+pub(crate) fn schema_for<T: schemars::JsonSchema>() -> Value {
+    let mut schema = schemars::SchemaGenerator::default().into_root_schema_for::<T>().to_value();
+    if let Value::Object(map) = &mut schema {
+        map.remove("title");
+        if !map.contains_key("type") {
+            map.insert("type".into(), Value::from("object"));
+        }
+        let empty = map.get("properties").and_then(Value::as_object).is_none_or(|p| p.is_empty());
+        if empty {
+            map.entry("properties").or_insert_with(|| Value::Object(Default::default()));
+        }
+    }
+    schema
+}

@@ -1,0 +1,78 @@
+//! The loop shared by stream transports (stdio, in-memory): read frames, hand them to the
+//! session, and let one writer task own the write half.
+
+use crate::server::{OutFrame, Outbound, ServerHandle};
+use std::future::Future;
+use std::io;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// One inbound item.
+pub(crate) enum Inbound {
+    Frame(String),
+    Oversized(usize),
+}
+
+pub(crate) trait FrameSource: Send {
+    /// The next frame; `None` at end of stream.
+    fn next_frame(&mut self, max: usize) -> impl Future<Output = io::Result<Option<Inbound>>> + Send;
+}
+
+pub(crate) trait FrameSink: Send + 'static {
+    /// Writes the frames (in order, draining the vector) and flushes.
+    fn write_frames(&mut self, frames: &mut Vec<String>) -> impl Future<Output = io::Result<()>> + Send;
+}
+
+async fn writer_loop<S: FrameSink>(mut sink: S, mut rx: UnboundedReceiver<OutFrame>) {
+    let mut batch = Vec::new();
+    let mut acks = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(frame) = next.take() {
+            if let OutFrame::Message { text, written, .. } = frame {
+                batch.push(text);
+                acks.extend(written);
+            }
+            if batch.len() < 64 {
+                next = rx.try_recv().ok();
+            }
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        if let Err(e) = sink.write_frames(&mut batch).await {
+            tracing::debug!(error = %e, "transport closed while writing");
+            return;
+        }
+        batch.clear();
+        for ack in acks.drain(..) {
+            let _ = ack.send(());
+        }
+    }
+}
+
+/// Serves one connection until the source ends or the server shuts down.
+pub(crate) async fn run_connection<R: FrameSource, W: FrameSink>(handle: &ServerHandle, mut source: R, sink: W) -> io::Result<()> {
+    let (out, rx) = Outbound::new();
+    let writer = tokio::spawn(writer_loop(sink, rx));
+    let session = handle.open_session(None, out.clone(), false);
+    let max = handle.shared.config.max_frame_bytes;
+    let result = loop {
+        let next = tokio::select! {
+            n = source.next_frame(max) => n,
+            () = session.cancel.cancelled() => break Ok(()),
+        };
+        match next {
+            Ok(Some(Inbound::Frame(text))) => session.handle_frame(&text, &out, None),
+            Ok(Some(Inbound::Oversized(n))) => session.reject_oversized(&out, n),
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    handle.close_session(&session);
+    drop(session);
+    drop(out);
+    if tokio::time::timeout(std::time::Duration::from_secs(2), writer).await.is_err() {
+        tracing::debug!("writer still busy at connection close");
+    }
+    result
+}

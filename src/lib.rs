@@ -1,0 +1,1 @@
+//! Workspace host for examples and integration tests.
