@@ -1,23 +1,24 @@
 //! Shared start-up for the examples: logs to stderr, and serves over stdio by default or over
 //! streamable HTTP with `--http ADDR`.
+#![allow(dead_code, reason = "each example uses a different subset of these helpers")]
 
 use mcp_server::McpServer;
 
 /// Logs go to stderr (stdout carries only MCP). `RUST_LOG` sets the filter (default `info`).
-pub fn init_logging() {
+pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
 }
 
 /// The value of `--http ADDR`, if given.
-pub fn http_addr() -> Option<String> {
+pub(crate) fn http_addr() -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == "--http").and_then(|i| args.get(i + 1).cloned())
 }
 
 /// Serves `server` over stdio, or over HTTP when `--http ADDR` was given.
-pub async fn serve(server: McpServer) -> Result<(), Box<dyn std::error::Error>> {
+pub(crate) async fn serve(server: McpServer) -> Result<(), Box<dyn std::error::Error>> {
     let handle = server.build()?;
     if let Some(addr) = http_addr() {
         return Err(format!("--http {addr}: the HTTP transport is not built yet").into());

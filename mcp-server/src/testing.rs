@@ -95,8 +95,11 @@ impl TestClient {
         let client = Self::connect_uninitialized(handle);
         let caps = json!({ "sampling": {}, "elicitation": {}, "roots": { "listChanged": true } });
         client
-            .request("initialize", json!({ "protocolVersion": protocol_version, "capabilities": caps,
-                "clientInfo": { "name": "test-client", "version": "1.0.0" } }))
+            .request(
+                "initialize",
+                json!({ "protocolVersion": protocol_version, "capabilities": caps,
+                "clientInfo": { "name": "test-client", "version": "1.0.0" } }),
+            )
             .await?;
         client.notify("notifications/initialized", json!({}));
         Ok(client)
@@ -224,7 +227,12 @@ impl TestClient {
     }
 
     /// `tools/call` with a `progressToken`, calling `on_progress` for each notification.
-    pub async fn call_tool_with_progress<F: FnMut(&Value)>(&self, name: &str, arguments: Value, mut on_progress: F) -> Result<Value, ClientError> {
+    pub async fn call_tool_with_progress<F: FnMut(&Value)>(
+        &self,
+        name: &str,
+        arguments: Value,
+        mut on_progress: F,
+    ) -> Result<Value, ClientError> {
         let mut call = self.start_tool_call(name, arguments);
         loop {
             tokio::select! {

@@ -122,7 +122,10 @@ pub(crate) fn expand(model: &ToolModel<'_>) -> TokenStream {
                         let __args: #args_ident = __mcp::parse_args(__mcp_req)?;
                         #(#extractions)*
                         let #out = #fn_ident(#(#call_args),*).await;
-                        __mcp::complete(__mcp_req, #finish).await
+                        // A statement of its own: the `Tagged` temporary must not live across
+                        // the `.await` below (it is not `Sync`, and the future must be `Send`).
+                        let __completion = #finish;
+                        __mcp::complete(__mcp_req, __completion).await
                     })
                 }
             }
@@ -169,7 +172,8 @@ pub(crate) fn fallback(func: &ItemFn) -> TokenStream {
                     ::std::boxed::Box::pin(async move {
                         #[allow(unused_imports)]
                         use __mcp::{FinishErrorSpec as _, FinishError as _, FinishOutput as _};
-                        __mcp::complete(__mcp_req, (&&&__mcp::Tagged::new(())).__mcp_finish()).await
+                        let __completion = (&&&__mcp::Tagged::new(())).__mcp_finish();
+                        __mcp::complete(__mcp_req, __completion).await
                     })
                 }
             }
@@ -235,11 +239,26 @@ fn default_fn(arg: &Argument<'_>) -> Option<TokenStream> {
     let expr = arg.default?;
     let ty = arg.ty;
     let ident = default_fn_ident(arg);
+    // An unsuffixed numeric literal takes the parameter's type directly (`Into` would pin it to i32).
+    let body = if is_numeric_literal(expr) {
+        quote_spanned!(expr.span()=> #expr)
+    } else {
+        quote_spanned!(expr.span()=> ::core::convert::Into::<#ty>::into(#expr))
+    };
     Some(quote_spanned! {expr.span()=>
         fn #ident() -> #ty {
-            ::core::convert::Into::<#ty>::into(#expr)
+            #body
         }
     })
+}
+
+fn is_numeric_literal(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Int(_) | syn::Lit::Float(_)),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_numeric_literal(&u.expr),
+        syn::Expr::Paren(p) => is_numeric_literal(&p.expr),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -65,26 +65,37 @@ impl ExceptionHandlers {
         self.handlers.is_empty()
     }
 
-    /// Maps `err` with the handler for its own concrete type only.
-    pub async fn map_exact(&self, ctx: &RequestContext, err: &(dyn StdError + 'static)) -> Option<ToolError> {
-        for (_, h) in &self.handlers {
-            if let Some(fut) = h.try_handle(ctx, err) {
-                return Some(run_guarded(fut).await);
-            }
-        }
-        None
+    /// The handler for `err`'s own concrete type, ready to run.
+    pub fn find_exact<'a>(&'a self, ctx: &'a RequestContext, err: &'a (dyn StdError + 'static)) -> Option<HandlerCall<'a>> {
+        self.handlers.iter().find_map(|(_, h)| h.try_handle(ctx, err)).map(HandlerCall)
     }
 
-    /// Maps `err` by its concrete type, then along its `source()` chain.
-    pub async fn map_chain(&self, ctx: &RequestContext, err: &(dyn StdError + 'static)) -> Option<ToolError> {
+    /// The handler for `err`'s concrete type, else for the nearest error along its `source()` chain.
+    pub fn find_chain<'a>(&'a self, ctx: &'a RequestContext, err: &'a (dyn StdError + 'static)) -> Option<HandlerCall<'a>> {
         let mut current = Some(err);
         while let Some(e) = current {
-            if let Some(mapped) = self.map_exact(ctx, e).await {
-                return Some(mapped);
+            if let Some(call) = self.find_exact(ctx, e) {
+                return Some(call);
             }
             current = e.source();
         }
         None
+    }
+}
+
+/// A matched exception handler, ready to run.
+pub struct HandlerCall<'a>(BoxFuture<'a, ToolError>);
+
+impl std::fmt::Debug for HandlerCall<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HandlerCall")
+    }
+}
+
+impl HandlerCall<'_> {
+    /// Runs the handler; a panic yields the masked internal error.
+    pub async fn run(self) -> ToolError {
+        run_guarded(self.0).await
     }
 }
 

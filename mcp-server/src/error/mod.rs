@@ -7,7 +7,7 @@ mod handlers;
 mod tool_error;
 
 pub use call_error::{CallError, FailureKind};
-pub use handlers::{ExceptionHandler, ExceptionHandlers};
+pub use handlers::{ExceptionHandler, ExceptionHandlers, HandlerCall};
 pub use tool_error::{ToolError, ToolErrorSpec, INTERNAL_MESSAGE};
 
 /// A protocol-level error: answered with a JSON-RPC error object.

@@ -16,8 +16,8 @@ mod state;
 
 pub use background::{BackgroundTasks, TaskOutcome};
 pub use cancel::{CancellationToken, Cancelled};
-pub use context::RequestContext;
 pub(crate) use context::ContextInner;
+pub use context::RequestContext;
 pub use extensions::Extensions;
 pub use logger::Logger;
 pub use peer::{Peer, PeerError};

@@ -97,8 +97,7 @@ impl Peer {
     /// The result holds `action` (`accept`, `decline`, `cancel`) and, on accept, `content`.
     pub async fn elicit(&self, message: &str, requested_schema: Value) -> Result<Value, PeerError> {
         self.require("elicitation")?;
-        self.request("elicitation/create", json!({ "message": message, "requestedSchema": requested_schema }))
-            .await
+        self.request("elicitation/create", json!({ "message": message, "requestedSchema": requested_schema })).await
     }
 
     /// `roots/list`: the client's filesystem roots.

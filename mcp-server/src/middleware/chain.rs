@@ -32,7 +32,11 @@ impl Next {
         Box::pin(async move {
             match next.chain.get(next.index) {
                 Some(m) => {
-                    let inner = Next { chain: Arc::clone(&next.chain), index: next.index + 1, endpoint: Arc::clone(&next.endpoint) };
+                    let inner = Next {
+                        chain: Arc::clone(&next.chain),
+                        index: next.index + 1,
+                        endpoint: Arc::clone(&next.endpoint),
+                    };
                     m.handle(req, inner).await
                 }
                 None => run_endpoint(&*next.endpoint, &req).await,

@@ -81,8 +81,9 @@ impl CallRequest {
         E: ToolErrorSpec + std::error::Error + Send + Sync + 'static,
     {
         let handlers = &self.ctx.inner.session.server.handlers;
-        match handlers.map_exact(&self.ctx, &err).await {
-            Some(mapped) => CallError::new(kind, mapped),
+        let call = handlers.find_exact(&self.ctx, &err);
+        match call {
+            Some(c) => CallError::new(kind, c.run().await),
             None => CallError::new(kind, err.to_tool_error()),
         }
     }

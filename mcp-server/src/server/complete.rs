@@ -51,7 +51,8 @@ pub(crate) async fn complete(cx: &Call<'_>) -> Result<Value, ErrorObject> {
             CompletionRef::Prompt(name)
         }
         RefParam::Resource { uri } => {
-            if !registry.templates.iter().any(|t| t.info.uri_template == uri) && !registry.resources.contains_key(&uri) {
+            if !registry.templates.iter().any(|t| t.info.uri_template == uri) && !registry.resources.contains_key(&uri)
+            {
                 return Err(invalid_params_error(format!("Unknown resource template: {uri}")));
             }
             CompletionRef::Resource(uri)

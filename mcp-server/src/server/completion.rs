@@ -28,7 +28,8 @@ pub struct CompletionRequest {
     pub context: HashMap<String, String>,
 }
 
-pub(crate) type CompletionFn = Arc<dyn Fn(RequestContext, CompletionRequest) -> BoxFuture<'static, Vec<String>> + Send + Sync>;
+pub(crate) type CompletionFn =
+    Arc<dyn Fn(RequestContext, CompletionRequest) -> BoxFuture<'static, Vec<String>> + Send + Sync>;
 
 pub(crate) fn completion_fn<F, Fut>(f: F) -> CompletionFn
 where

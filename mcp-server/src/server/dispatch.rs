@@ -5,7 +5,9 @@ use super::handlers as h;
 use super::session::SessionState;
 use super::Outbound;
 use crate::extract::{run_background, BgTask, Extensions};
-use crate::jsonrpc::{self, decode_frame, encode_error, encode_response, Decoded, ErrorObject, Incoming, IncomingKind, RequestId};
+use crate::jsonrpc::{
+    self, decode_frame, encode_error, encode_response, Decoded, ErrorObject, Incoming, IncomingKind, RequestId,
+};
 use crate::protocol::versions;
 use futures_util::future::join_all;
 use serde_json::value::RawValue;
@@ -49,13 +51,24 @@ impl SessionState {
     /// Answers a frame that exceeded the size limit without reading it as JSON.
     pub(crate) fn reject_oversized(&self, reply: &Outbound, size: usize) {
         let limit = self.server.config.max_frame_bytes;
-        let e = ErrorObject::new(jsonrpc::INVALID_REQUEST, format!("Invalid Request: frame of {size} bytes exceeds the {limit}-byte limit"));
+        let e = ErrorObject::new(
+            jsonrpc::INVALID_REQUEST,
+            format!("Invalid Request: frame of {size} bytes exceeds the {limit}-byte limit"),
+        );
         reply.send(encode_error(None, &e));
     }
 
-    fn handle_batch(self: &Arc<Self>, items: Vec<Result<Incoming, jsonrpc::FrameError>>, reply: &Outbound, ext: Option<Arc<Extensions>>) {
+    fn handle_batch(
+        self: &Arc<Self>,
+        items: Vec<Result<Incoming, jsonrpc::FrameError>>,
+        reply: &Outbound,
+        ext: Option<Arc<Extensions>>,
+    ) {
         if !versions::allows_batches(self.version()) {
-            let e = ErrorObject::new(jsonrpc::INVALID_REQUEST, "Invalid Request: JSON-RPC batches are not supported in this protocol version");
+            let e = ErrorObject::new(
+                jsonrpc::INVALID_REQUEST,
+                "Invalid Request: JSON-RPC batches are not supported in this protocol version",
+            );
             reply.send(encode_error(None, &e));
             return;
         }

@@ -7,7 +7,9 @@ use crate::error::{CallError, FailureKind};
 use crate::extract::{ContextInner, Extensions, RequestContext};
 use crate::jsonrpc::{ErrorObject, RequestId, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND};
 use crate::middleware::{run_chain, CallKind, CallOutput, CallRequest, Endpoint};
-use crate::protocol::{versions, CallToolResult, Content, InitializeParams, InitializeResult, LogLevel, ServerCapabilities};
+use crate::protocol::{
+    versions, CallToolResult, Content, InitializeParams, InitializeResult, LogLevel, ServerCapabilities,
+};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
@@ -54,9 +56,10 @@ pub(crate) async fn route(cx: Call<'_>) -> Reply {
     let result = match cx.method {
         "initialize" => return initialize(&cx),
         "ping" => return Reply::ok(cx.id, &json!({})),
-        _ if !cx.session.is_initialized() && cx.session.protocol_version.get().is_none() => {
-            Err(ErrorObject::new(INVALID_REQUEST, "Invalid Request: the session is not initialized; send `initialize` first"))
-        }
+        _ if !cx.session.is_initialized() && cx.session.protocol_version.get().is_none() => Err(ErrorObject::new(
+            INVALID_REQUEST,
+            "Invalid Request: the session is not initialized; send `initialize` first",
+        )),
         "tools/list" => list(&cx, "tools"),
         "resources/list" => list(&cx, "resources"),
         "resources/templates/list" => list(&cx, "resourceTemplates"),
@@ -82,7 +85,10 @@ fn initialize(cx: &Call<'_>) -> Reply {
     };
     let s = cx.session;
     if s.protocol_version.get().is_some() && !s.stateless {
-        return Reply::err(cx.id, &ErrorObject::new(INVALID_REQUEST, "Invalid Request: the session is already initialized"));
+        return Reply::err(
+            cx.id,
+            &ErrorObject::new(INVALID_REQUEST, "Invalid Request: the session is already initialized"),
+        );
     }
     let version = versions::negotiate(&p.protocol_version);
     let _ = s.protocol_version.set(version);
@@ -117,7 +123,8 @@ struct Paged {
 fn list(cx: &Call<'_>, key: &str) -> Result<Value, ErrorObject> {
     let p: Paged = cx.params()?;
     let registry = cx.session.server.registry.load();
-    let page = registry.page(key, p.cursor.as_deref()).ok_or_else(|| invalid_params("Invalid params: unknown cursor"))?;
+    let page =
+        registry.page(key, p.cursor.as_deref()).ok_or_else(|| invalid_params("Invalid params: unknown cursor"))?;
     serde_json::from_str(page.get()).map_err(|e| ErrorObject::new(INTERNAL_ERROR, e.to_string()))
 }
 
@@ -145,7 +152,13 @@ async fn call_tool(cx: &Call<'_>) -> Reply {
         Some(_) => return Reply::err(cx.id, &invalid_params("Invalid params: `arguments` must be an object")),
     };
     let ctx = cx.context(p.meta);
-    let req = CallRequest { kind: CallKind::Tool, name: Arc::clone(&entry.def.info.name), arguments, ctx: ctx.clone(), tool: Some(Arc::clone(&entry.def)) };
+    let req = CallRequest {
+        kind: CallKind::Tool,
+        name: Arc::clone(&entry.def.info.name),
+        arguments,
+        ctx: ctx.clone(),
+        tool: Some(Arc::clone(&entry.def)),
+    };
     let outcome = run_chain(Arc::clone(&cx.session.server.chain), Arc::clone(&entry.endpoint), req).await;
     let background = ctx.take_background();
     let result = match outcome {
@@ -166,7 +179,9 @@ async fn call_tool(cx: &Call<'_>) -> Reply {
 
 fn empty_object() -> Arc<RawValue> {
     static EMPTY: std::sync::OnceLock<Arc<RawValue>> = std::sync::OnceLock::new();
-    Arc::clone(EMPTY.get_or_init(|| Arc::from(RawValue::from_string("{}".into()).unwrap_or_else(|_| unreachable_raw()))))
+    Arc::clone(
+        EMPTY.get_or_init(|| Arc::from(RawValue::from_string("{}".into()).unwrap_or_else(|_| unreachable_raw()))),
+    )
 }
 
 fn unreachable_raw() -> Box<RawValue> {
@@ -177,7 +192,11 @@ fn unreachable_raw() -> Box<RawValue> {
 /// The wire form of a failed tool call.
 pub(crate) fn error_result(e: &CallError) -> CallToolResult {
     let wire = e.error.to_wire();
-    CallToolResult { content: vec![Content::text(wire.to_string())], structured_content: Some(wire), is_error: Some(true) }
+    CallToolResult {
+        content: vec![Content::text(wire.to_string())],
+        structured_content: Some(wire),
+        is_error: Some(true),
+    }
 }
 
 fn call_error_to_rpc(e: CallError) -> ErrorObject {
@@ -202,13 +221,20 @@ async fn read_resource(cx: &Call<'_>) -> Reply {
     let registry = cx.session.server.registry.load();
     let endpoint: Arc<dyn Endpoint> = if let Some(r) = registry.resources.get(&p.uri) {
         Arc::new(super::endpoints::StaticResource(r.clone()))
-    } else if let Some((t, params)) = registry.templates.iter().find_map(|t| t.pattern.matches(&p.uri).map(|m| (t, m))) {
+    } else if let Some((t, params)) = registry.templates.iter().find_map(|t| t.pattern.matches(&p.uri).map(|m| (t, m)))
+    {
         Arc::new(super::endpoints::TemplateResource(t.clone(), params))
     } else {
         return Reply::err(cx.id, &call_error_to_rpc(CallError::resource_not_found(&p.uri)));
     };
     let ctx = cx.context(p.meta);
-    let req = CallRequest { kind: CallKind::Resource, name: p.uri.into(), arguments: empty_object(), ctx: ctx.clone(), tool: None };
+    let req = CallRequest {
+        kind: CallKind::Resource,
+        name: p.uri.into(),
+        arguments: empty_object(),
+        ctx: ctx.clone(),
+        tool: None,
+    };
     finish_rpc(cx, &ctx, run_chain(Arc::clone(&cx.session.server.chain), endpoint, req).await)
 }
 
@@ -251,7 +277,10 @@ async fn get_prompt(cx: &Call<'_>) -> Reply {
         args.insert(k, s);
     }
     if let Some(missing) = prompt.info.arguments.iter().find(|a| a.required && !args.contains_key(&a.name)) {
-        return Reply::err(cx.id, &invalid_params(format!("Missing required argument `{}` for prompt `{}`", missing.name, p.name)));
+        return Reply::err(
+            cx.id,
+            &invalid_params(format!("Missing required argument `{}` for prompt `{}`", missing.name, p.name)),
+        );
     }
     let raw = serde_json::value::to_raw_value(&args).map(Arc::from).unwrap_or_else(|_| empty_object());
     let endpoint: Arc<dyn Endpoint> = Arc::new(super::endpoints::PromptEndpoint(prompt.clone(), args));
@@ -279,7 +308,6 @@ fn set_level(cx: &Call<'_>) -> Result<Value, ErrorObject> {
     cx.session.set_log_level(p.level);
     Ok(json!({}))
 }
-
 
 impl Call<'_> {
     pub(crate) fn request_context(&self) -> RequestContext {

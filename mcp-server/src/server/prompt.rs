@@ -11,7 +11,8 @@ use std::sync::Arc;
 /// The arguments a client passed to `prompts/get`.
 pub type PromptArgs = HashMap<String, String>;
 
-type GetFn = Arc<dyn Fn(RequestContext, PromptArgs) -> BoxFuture<'static, Result<GetPromptResult, CallError>> + Send + Sync>;
+type GetFn =
+    Arc<dyn Fn(RequestContext, PromptArgs) -> BoxFuture<'static, Result<GetPromptResult, CallError>> + Send + Sync>;
 
 /// A prompt template. Missing required arguments are rejected with `-32602` before `get` runs.
 ///

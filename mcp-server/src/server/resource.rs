@@ -12,8 +12,7 @@ use std::sync::Arc;
 pub type ResourceResult = Result<Vec<ResourceContents>, CallError>;
 
 type ReadFn = Arc<dyn Fn(RequestContext) -> BoxFuture<'static, ResourceResult> + Send + Sync>;
-type TemplateReadFn =
-    Arc<dyn Fn(RequestContext, TemplateParams) -> BoxFuture<'static, ResourceResult> + Send + Sync>;
+type TemplateReadFn = Arc<dyn Fn(RequestContext, TemplateParams) -> BoxFuture<'static, ResourceResult> + Send + Sync>;
 
 /// A resource at a fixed URI.
 ///
@@ -46,7 +45,14 @@ impl Resource {
         let uri = uri.into();
         let missing = uri.clone();
         Self {
-            info: ResourceInfo { uri, name: name.into(), title: None, description: None, mime_type: None, annotations: None },
+            info: ResourceInfo {
+                uri,
+                name: name.into(),
+                title: None,
+                description: None,
+                mime_type: None,
+                annotations: None,
+            },
             read: Arc::new(move |_| {
                 let uri = missing.clone();
                 Box::pin(async move { Err(CallError::resource_not_found(&uri)) })
@@ -138,7 +144,13 @@ impl ResourceTemplate {
         let uri_template = uri_template.into();
         Self {
             pattern: Arc::new(UriPattern::parse(&uri_template)),
-            info: ResourceTemplateInfo { uri_template, name: name.into(), title: None, description: None, mime_type: None },
+            info: ResourceTemplateInfo {
+                uri_template,
+                name: name.into(),
+                title: None,
+                description: None,
+                mime_type: None,
+            },
             read: Arc::new(|_, _| Box::pin(async { Err(CallError::internal()) })),
         }
     }

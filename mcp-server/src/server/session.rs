@@ -37,7 +37,13 @@ pub(crate) struct SessionState {
 }
 
 impl SessionState {
-    pub(crate) fn new(key: u64, id: Option<Arc<str>>, server: Arc<ServerShared>, notify: Outbound, stateless: bool) -> Self {
+    pub(crate) fn new(
+        key: u64,
+        id: Option<Arc<str>>,
+        server: Arc<ServerShared>,
+        notify: Outbound,
+        stateless: bool,
+    ) -> Self {
         let cancel = server.shutdown.child_token();
         Self {
             key,

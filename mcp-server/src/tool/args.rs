@@ -16,11 +16,7 @@ pub(crate) fn parse_json<A: DeserializeOwned>(raw: &str) -> Result<A, CallError>
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
-        let field = if path != "." && !path.is_empty() {
-            Some(path)
-        } else {
-            missing_field(&msg).map(str::to_string)
-        };
+        let field = if path != "." && !path.is_empty() { Some(path) } else { missing_field(&msg).map(str::to_string) };
         let message = match &field {
             Some(f) => format!("Invalid argument `{f}`: {}", strip_position(&msg)),
             None => format!("Invalid arguments: {}", strip_position(&msg)),

@@ -61,7 +61,9 @@ pub trait FinishErrorSpec {
     fn __mcp_finish(&self) -> Completion;
 }
 
-impl<T: IntoToolResult, E: ToolErrorSpec + StdError + Send + Sync + 'static> FinishErrorSpec for &&Tagged<Result<T, E>> {
+impl<T: IntoToolResult, E: ToolErrorSpec + StdError + Send + Sync + 'static> FinishErrorSpec
+    for &&Tagged<Result<T, E>>
+{
     fn __mcp_finish(&self) -> Completion {
         match self.take() {
             Some(Ok(v)) => Completion::Done(v.into_tool_result()),
@@ -112,13 +114,14 @@ pub async fn complete(req: &CallRequest, completion: Completion) -> ToolResult {
             if error.is::<Cancelled>() {
                 return Err(CallError::cancelled());
             }
-            match handlers.map_exact(req.context(), &*error).await {
-                Some(t) => Err(CallError::tool(t)),
+            let call = handlers.find_exact(req.context(), &*error);
+            match call {
+                Some(c) => Err(CallError::tool(c.run().await)),
                 None => Err(CallError::tool(mapped)),
             }
         }
-        Completion::Unmapped(error) => match handlers.map_chain(req.context(), &*error).await {
-            Some(t) => Err(CallError::tool(t)),
+        Completion::Unmapped(error) => match handlers.find_chain(req.context(), &*error) {
+            Some(c) => Err(CallError::tool(c.run().await)),
             None => {
                 tracing::error!(tool = req.name(), error = %error, source = ?error.source().map(ToString::to_string),
                     "unhandled tool error (masked as INTERNAL_ERROR)");

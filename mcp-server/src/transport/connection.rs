@@ -51,7 +51,11 @@ async fn writer_loop<S: FrameSink>(mut sink: S, mut rx: UnboundedReceiver<OutFra
 }
 
 /// Serves one connection until the source ends or the server shuts down.
-pub(crate) async fn run_connection<R: FrameSource, W: FrameSink>(handle: &ServerHandle, mut source: R, sink: W) -> io::Result<()> {
+pub(crate) async fn run_connection<R: FrameSource, W: FrameSink>(
+    handle: &ServerHandle,
+    mut source: R,
+    sink: W,
+) -> io::Result<()> {
     let (out, rx) = Outbound::new();
     let writer = tokio::spawn(writer_loop(sink, rx));
     let session = handle.open_session(None, out.clone(), false);

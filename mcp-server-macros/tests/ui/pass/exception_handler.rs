@@ -4,7 +4,7 @@ use mcp_server::{exception_handler, ExceptionHandler, RequestContext, ToolError}
 
 #[derive(Debug, thiserror::Error)]
 #[error("employee {0} not found")]
-struct NotFound(u64);
+pub struct NotFound(u64);
 
 #[exception_handler]
 pub async fn handle_not_found(_ctx: &RequestContext, error: &NotFound) -> ToolError {

@@ -12,7 +12,7 @@ async fn echo(#[arg(description = "Text to echo")] text: String, progress: Progr
 fn main() {
     let definition = EchoTool.definition();
     let info = &definition.info;
-    assert_eq!(info.name, "echo");
+    assert_eq!(&*info.name, "echo");
     assert_eq!(info.description, "Echo text back.");
     assert_eq!(info.annotations.read_only_hint, Some(true));
     assert_eq!(info.annotations.destructive_hint, None);

@@ -28,7 +28,7 @@ mod tools {
 fn main() {
     let definition = tools::DeleteRecordTool.definition();
     let info = &definition.info;
-    assert_eq!(info.name, "delete-record");
+    assert_eq!(&*info.name, "delete-record");
     assert_eq!(info.title.as_deref(), Some("Delete record"));
     assert_eq!(info.description, "Deletes one record by id.");
     let a = &info.annotations;

@@ -60,7 +60,7 @@ async fn ping() {}
 fn main() {
     let definition = SearchTool.definition();
     let info = &definition.info;
-    assert_eq!(info.name, "catalog.search");
+    assert_eq!(&*info.name, "catalog.search");
     assert_eq!(info.description, "Search the catalog.\n\nResults are sorted by relevance.");
     let schema = serde_json::to_value(&*info.input_schema).expect("schema");
     let properties = schema["properties"].as_object().expect("properties");
