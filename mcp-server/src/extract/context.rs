@@ -5,7 +5,7 @@ use crate::jsonrpc::RequestId;
 use crate::protocol::{ClientCapabilities, Implementation};
 use crate::server::{Outbound, ServerHandle, SessionState};
 use serde_json::{Map, Value};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub(crate) struct ContextInner {
     pub(crate) request_id: RequestId,
@@ -18,6 +18,10 @@ pub(crate) struct ContextInner {
     pub(crate) extensions: Option<Arc<Extensions>>,
     pub(crate) background: Mutex<Vec<BgTask>>,
     pub(crate) last_progress: Mutex<Option<f64>>,
+    /// The identity an auth middleware established for this request, shared by every copy of the
+    /// context, so middleware *outside* auth (audit, webhooks) see the real caller once the inner
+    /// chain has run. First write wins.
+    pub(crate) authenticated: OnceLock<Arc<Identity>>,
 }
 
 /// Everything known about the request being served: ids, `_meta`, the negotiated protocol
@@ -87,19 +91,29 @@ impl RequestContext {
     }
 
     /// The authenticated identity, when an auth middleware established one.
+    ///
+    /// Middleware that sit *outside* the auth middleware (audit, webhooks) see it too once the
+    /// inner chain has run: the identity is recorded in a slot shared by every copy of this
+    /// request's context. Before auth has run it is `None`.
     pub fn identity(&self) -> Option<&Identity> {
-        self.identity.as_deref()
+        self.identity.as_deref().or_else(|| self.inner.authenticated.get().map(|id| &**id))
     }
 
     /// A copy of this context carrying `identity` (what auth middleware pass down the chain).
+    ///
+    /// The first identity set for a request is also recorded for middleware outside the auth
+    /// middleware (see [`identity`](Self::identity)).
     #[must_use]
     pub fn with_identity(&self, identity: Identity) -> Self {
-        Self { inner: Arc::clone(&self.inner), identity: Some(Arc::new(identity)) }
+        let identity = Arc::new(identity);
+        // A second identity for the same request (a retried chain) keeps the first in the slot.
+        let _ = self.inner.authenticated.set(Arc::clone(&identity));
+        Self { inner: Arc::clone(&self.inner), identity: Some(identity) }
     }
 
     /// The caller: the authenticated client id, else the `clientInfo.name` sent at initialize.
     pub fn client_id(&self) -> Option<&str> {
-        match &self.identity {
+        match self.identity() {
             Some(id) => Some(id.client_id.as_str()),
             None => self.inner.session.client_info.get().map(|c| c.name.as_str()),
         }

@@ -48,6 +48,7 @@ impl Call<'_> {
             extensions: self.ext.clone(),
             background: Mutex::new(Vec::new()),
             last_progress: Mutex::new(None),
+            authenticated: std::sync::OnceLock::new(),
         })
     }
 }
