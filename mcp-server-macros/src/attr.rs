@@ -27,10 +27,7 @@ pub(crate) fn parse_attr(attr: &Attribute) -> syn::Result<MetaList> {
         Meta::List(list) => list.parse_args_with(MetaList::parse_terminated),
         Meta::NameValue(nv) => Err(syn::Error::new_spanned(
             nv,
-            format!(
-                "expected a parenthesized list: `#[{}(key = value, ...)]`",
-                path_name(&nv.path)
-            ),
+            format!("expected a parenthesized list: `#[{}(key = value, ...)]`", path_name(&nv.path)),
         )),
     }
 }
@@ -60,10 +57,7 @@ impl SeenKeys {
         if self.seen.insert(key.clone()) {
             return true;
         }
-        errors.error(
-            meta.path(),
-            format!("duplicate `{key}` in `#[{attr}]`; give each key at most once"),
-        );
+        errors.error(meta.path(), format!("duplicate `{key}` in `#[{attr}]`; give each key at most once"));
         false
     }
 }
@@ -79,10 +73,7 @@ pub(crate) fn value<'m>(meta: &'m Meta, example: &str, errors: &mut Errors) -> O
         }
         Meta::List(list) => {
             let key = path_name(&list.path);
-            errors.error(
-                meta,
-                format!("expected `{key} = {example}`, not `{key}(...)`"),
-            );
+            errors.error(meta, format!("expected `{key} = {example}`, not `{key}(...)`"));
             None
         }
     }
@@ -92,14 +83,9 @@ pub(crate) fn value<'m>(meta: &'m Meta, example: &str, errors: &mut Errors) -> O
 pub(crate) fn string(meta: &Meta, errors: &mut Errors) -> Option<LitStr> {
     let key = key(meta);
     match value(meta, "\"...\"", errors)? {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(lit), ..
-        }) => Some(lit.clone()),
+        Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => Some(lit.clone()),
         other => {
-            errors.error(
-                other,
-                format!("expected a string literal: `{key} = \"...\"`"),
-            );
+            errors.error(other, format!("expected a string literal: `{key} = \"...\"`"));
             None
         }
     }
@@ -111,22 +97,13 @@ pub(crate) fn flag(meta: &Meta, errors: &mut Errors) -> Option<bool> {
     match meta {
         Meta::Path(_) => Some(true),
         Meta::List(_) => {
-            errors.error(
-                meta,
-                format!("expected `{key}` or `{key} = true/false`, not `{key}(...)`"),
-            );
+            errors.error(meta, format!("expected `{key}` or `{key} = true/false`, not `{key}(...)`"));
             None
         }
         Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(ExprLit {
-                lit: Lit::Bool(LitBool { value, .. }),
-                ..
-            }) => Some(*value),
+            Expr::Lit(ExprLit { lit: Lit::Bool(LitBool { value, .. }), .. }) => Some(*value),
             other => {
-                errors.error(
-                    other,
-                    format!("expected `true` or `false`: `{key} = true`, or just `{key}`"),
-                );
+                errors.error(other, format!("expected `true` or `false`: `{key} = true`, or just `{key}`"));
                 None
             }
         },
@@ -139,24 +116,16 @@ pub(crate) fn string_list(meta: &Meta, errors: &mut Errors) -> Option<Vec<LitStr
     let syntax = format!("`{key} = [\"a\", \"b\"]`");
     let value = value(meta, "[\"a\", \"b\"]", errors)?;
     let Expr::Array(array) = value else {
-        errors.error(
-            value,
-            format!("expected a list of string literals: {syntax}"),
-        );
+        errors.error(value, format!("expected a list of string literals: {syntax}"));
         return None;
     };
     let mut items = Vec::with_capacity(array.elems.len());
     let mut ok = true;
     for elem in &array.elems {
         match elem {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(lit), ..
-            }) => items.push(lit.clone()),
+            Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => items.push(lit.clone()),
             other => {
-                errors.error(
-                    other,
-                    format!("expected a string literal in the list: {syntax}"),
-                );
+                errors.error(other, format!("expected a string literal in the list: {syntax}"));
                 ok = false;
             }
         }
@@ -168,11 +137,7 @@ pub(crate) fn string_list(meta: &Meta, errors: &mut Errors) -> Option<Vec<LitStr
 pub(crate) fn unknown_key(meta: &Meta, attr: &str, valid: &[&str], errors: &mut Errors) {
     errors.error(
         meta.path(),
-        format!(
-            "unknown key `{}` in `#[{attr}]`; valid keys are: {}",
-            key(meta),
-            valid.join(", ")
-        ),
+        format!("unknown key `{}` in `#[{attr}]`; valid keys are: {}", key(meta), valid.join(", ")),
     );
 }
 
@@ -182,9 +147,7 @@ mod tests {
     use quote::quote;
 
     fn metas(tokens: TokenStream) -> Vec<Meta> {
-        parse_args(tokens)
-            .map(|list| list.into_iter().collect())
-            .unwrap_or_default()
+        parse_args(tokens).map(|list| list.into_iter().collect()).unwrap_or_default()
     }
 
     #[test]
@@ -199,21 +162,10 @@ mod tests {
     #[test]
     fn strings_and_lists() {
         let mut errors = Errors::new();
-        let list = metas(quote!(
-            name = "x",
-            roles = ["a", "b"],
-            bad = 1,
-            bad_list = ["a", 2]
-        ));
-        assert_eq!(
-            string(&list[0], &mut errors).map(|s| s.value()),
-            Some("x".into())
-        );
+        let list = metas(quote!(name = "x", roles = ["a", "b"], bad = 1, bad_list = ["a", 2]));
+        assert_eq!(string(&list[0], &mut errors).map(|s| s.value()), Some("x".into()));
         let roles = string_list(&list[1], &mut errors).unwrap_or_default();
-        assert_eq!(
-            roles.iter().map(LitStr::value).collect::<Vec<_>>(),
-            ["a", "b"]
-        );
+        assert_eq!(roles.iter().map(LitStr::value).collect::<Vec<_>>(), ["a", "b"]);
         assert!(errors.is_empty());
         assert!(string(&list[2], &mut errors).is_none());
         assert!(string_list(&list[3], &mut errors).is_none());
@@ -226,10 +178,7 @@ mod tests {
         let mut errors = Errors::new();
         let mut seen = SeenKeys::default();
         let list = metas(quote!(a, a = false, b));
-        let firsts: Vec<bool> = list
-            .iter()
-            .map(|m| seen.first_time(m, "tool", &mut errors))
-            .collect();
+        let firsts: Vec<bool> = list.iter().map(|m| seen.first_time(m, "tool", &mut errors)).collect();
         assert_eq!(firsts, [true, false, true]);
         assert!(!errors.is_empty());
     }

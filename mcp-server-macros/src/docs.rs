@@ -32,17 +32,14 @@ pub(crate) fn doc_lines(attrs: &[Attribute]) -> Vec<DocLine<'_>> {
         if !nv.path.is_ident("doc") {
             continue;
         }
-        let Expr::Lit(ExprLit {
-            lit: Lit::Str(lit), ..
-        }) = &nv.value
-        else {
+        let Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) = &nv.value else {
             continue;
         };
-        for text in lit.value().lines() {
-            lines.push(DocLine {
-                text: text.to_owned(),
-                attr,
-            });
+        // `split`, not `lines`: an empty `///` line is an empty string and must stay a blank
+        // line (it separates paragraphs).
+        for text in lit.value().split('\n') {
+            let text = text.trim_end_matches('\r').to_owned();
+            lines.push(DocLine { text, attr });
         }
     }
     lines
@@ -103,11 +100,7 @@ pub(crate) fn parse<S: AsRef<str>>(lines: &[S]) -> ParsedDoc {
             arguments.extend(current.take());
         } else if let Some((name, text)) = argument_item(trimmed) {
             arguments.extend(current.take());
-            current = Some(DocArgument {
-                name,
-                text,
-                line: index,
-            });
+            current = Some(DocArgument { name, text, line: index });
         } else if is_bullet(trimmed) {
             arguments.extend(current.take());
         } else if let Some(item) = current.as_mut() {
@@ -118,10 +111,7 @@ pub(crate) fn parse<S: AsRef<str>>(lines: &[S]) -> ParsedDoc {
         }
     }
     arguments.extend(current);
-    ParsedDoc {
-        description: tidy(&description),
-        arguments,
-    }
+    ParsedDoc { description: tidy(&description), arguments }
 }
 
 /// Removes the indentation common to every non-blank line and trailing whitespace.
@@ -137,10 +127,7 @@ fn dedent<S: AsRef<str>>(lines: &[S]) -> Vec<String> {
         .iter()
         .map(|line| {
             let line = line.as_ref();
-            line.get(indent..)
-                .unwrap_or_else(|| line.trim_start())
-                .trim_end()
-                .to_owned()
+            line.get(indent..).unwrap_or_else(|| line.trim_start()).trim_end().to_owned()
         })
         .collect()
 }
@@ -171,10 +158,7 @@ fn heading(trimmed: &str) -> Option<(usize, &str)> {
 /// Whether a heading title names the arguments section.
 fn is_arguments_title(title: &str) -> bool {
     let title = title.trim_end_matches(':').trim().to_ascii_lowercase();
-    matches!(
-        title.as_str(),
-        "arguments" | "args" | "parameters" | "params"
-    )
+    matches!(title.as_str(), "arguments" | "args" | "parameters" | "params")
 }
 
 /// Whether a line starts a Markdown list item.
@@ -193,9 +177,7 @@ fn argument_item(trimmed: &str) -> Option<(String, String)> {
         let end = quoted.find('`')?;
         (quoted[..end].trim(), &quoted[end + 1..], true)
     } else {
-        let end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
         (&rest[..end], &rest[end..], false)
     };
     let name = name.strip_prefix("r#").unwrap_or(name);
@@ -203,10 +185,8 @@ fn argument_item(trimmed: &str) -> Option<(String, String)> {
         return None;
     }
     let rest = rest.trim_start();
-    let text = ["-", ":", "\u{2013}", "\u{2014}"]
-        .iter()
-        .find_map(|sep| rest.strip_prefix(sep))
-        .or(quoted.then_some(rest))?;
+    let text =
+        ["-", ":", "\u{2013}", "\u{2014}"].iter().find_map(|sep| rest.strip_prefix(sep)).or(quoted.then_some(rest))?;
     Some((name.to_owned(), text.trim().to_owned()))
 }
 
@@ -215,28 +195,13 @@ mod tests {
     use super::*;
 
     fn arg(name: &str, text: &str, line: usize) -> DocArgument {
-        DocArgument {
-            name: name.into(),
-            text: text.into(),
-            line,
-        }
+        DocArgument { name: name.into(), text: text.into(), line }
     }
 
     #[test]
     fn plain_description_is_dedented_and_trimmed() {
-        let doc = parse(&[
-            "",
-            " Echo text back.",
-            "",
-            "",
-            " Second paragraph",
-            " continues.",
-            "",
-        ]);
-        assert_eq!(
-            doc.description,
-            "Echo text back.\n\nSecond paragraph\ncontinues."
-        );
+        let doc = parse(&["", " Echo text back.", "", "", " Second paragraph", " continues.", ""]);
+        assert_eq!(doc.description, "Echo text back.\n\nSecond paragraph\ncontinues.");
         assert!(doc.arguments.is_empty());
     }
 
@@ -257,10 +222,7 @@ mod tests {
             "",
             " Fails when declined.",
         ]);
-        assert_eq!(
-            doc.description,
-            "Charge a card.\n\n# Errors\n\nFails when declined."
-        );
+        assert_eq!(doc.description, "Charge a card.\n\n# Errors\n\nFails when declined.");
         assert_eq!(
             doc.arguments,
             [
@@ -286,22 +248,13 @@ mod tests {
             "* `b` - second",
             "# Next",
         ]);
-        assert_eq!(
-            doc.description,
-            "Intro.\n\n```text\n# Arguments\n```\n# Next"
-        );
+        assert_eq!(doc.description, "Intro.\n\n```text\n# Arguments\n```\n# Next");
         assert_eq!(doc.arguments, [arg("a", "first", 6), arg("b", "second", 8)]);
     }
 
     #[test]
     fn unparsable_bullets_are_skipped() {
-        let doc = parse(&[
-            "Do it.",
-            "# Arguments",
-            "* just prose",
-            "  more prose",
-            "* `x`",
-        ]);
+        let doc = parse(&["Do it.", "# Arguments", "* just prose", "  more prose", "* `x`"]);
         assert_eq!(doc.description, "Do it.");
         assert_eq!(doc.arguments, [arg("x", "", 4)]);
     }
@@ -328,9 +281,10 @@ mod tests {
         let attrs: Vec<Attribute> = vec![
             syn::parse_quote!(#[doc = " one"]),
             syn::parse_quote!(#[inline]),
-            syn::parse_quote!(#[doc = "two\nthree"]),
+            syn::parse_quote!(#[doc = ""]),
+            syn::parse_quote!(#[doc = "two\r\nthree"]),
         ];
         let lines: Vec<String> = doc_lines(&attrs).into_iter().map(|l| l.text).collect();
-        assert_eq!(lines, [" one", "two", "three"]);
+        assert_eq!(lines, [" one", "", "two", "three"]);
     }
 }

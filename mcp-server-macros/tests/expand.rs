@@ -2,9 +2,7 @@
 //! arguments, defaults, injection, structured output, derived errors and exception handlers.
 
 use mcp_server::testing::TestClient;
-use mcp_server::{
-    exception_handler, tool, Json, McpServer, ProgressReporter, RequestContext, State, ToolError,
-};
+use mcp_server::{exception_handler, tool, Json, McpServer, ProgressReporter, RequestContext, State, ToolError};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -12,10 +10,7 @@ struct Greeting(String);
 
 /// Echo text back.
 #[tool(read_only)]
-async fn echo(
-    #[arg(description = "Text to echo")] text: String,
-    progress: ProgressReporter,
-) -> String {
+async fn echo(#[arg(description = "Text to echo")] text: String, progress: ProgressReporter) -> String {
     let _ = progress;
     text
 }
@@ -122,10 +117,8 @@ async fn calls_with_arguments_defaults_and_injection() {
 
     let result = client.call_tool("greet.v2", json!({"name": "Ada"})).await.expect("call");
     assert_eq!(result["content"][0]["text"], "Hello Ada!");
-    let result = client
-        .call_tool("greet.v2", json!({"name": "Ada", "times": 2, "punctuation": "?"}))
-        .await
-        .expect("call");
+    let result =
+        client.call_tool("greet.v2", json!({"name": "Ada", "times": 2, "punctuation": "?"})).await.expect("call");
     assert_eq!(result["content"][0]["text"], "Hello Ada? Hello Ada?");
 }
 

@@ -10,23 +10,12 @@ pub(crate) const SYNTAX: &str =
     "`#[exception_handler] async fn name(ctx: &RequestContext, error: &MyError) -> ToolError { ... }`";
 
 /// Parses the annotated function; keys given to the attribute are recorded as errors.
-pub(crate) fn parse(
-    args: TokenStream,
-    item: TokenStream,
-    errors: &mut Errors,
-) -> syn::Result<ItemFn> {
+pub(crate) fn parse(args: TokenStream, item: TokenStream, errors: &mut Errors) -> syn::Result<ItemFn> {
     if !args.is_empty() {
-        errors.error(
-            args,
-            "`#[exception_handler]` takes no arguments; write `#[exception_handler]`",
-        );
+        errors.error(args, "`#[exception_handler]` takes no arguments; write `#[exception_handler]`");
     }
-    syn::parse2(item).map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!("`#[exception_handler]` goes on an `async fn`: {SYNTAX}"),
-        )
-    })
+    syn::parse2(item)
+        .map_err(|e| syn::Error::new(e.span(), format!("`#[exception_handler]` goes on an `async fn`: {SYNTAX}")))
 }
 
 #[cfg(test)]

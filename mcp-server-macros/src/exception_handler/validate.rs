@@ -20,17 +20,11 @@ pub(crate) struct HandlerModel<'a> {
 pub(crate) fn validate<'a>(func: &'a ItemFn, errors: &mut Errors) -> Option<HandlerModel<'a>> {
     let sig = &func.sig;
     if sig.asyncness.is_none() {
-        errors.error(
-            sig.fn_token,
-            format!("an exception handler must be an `async fn`; add `async`: {SYNTAX}"),
-        );
+        errors.error(sig.fn_token, format!("an exception handler must be an `async fn`; add `async`: {SYNTAX}"));
     }
     for param in &sig.generics.params {
         if !matches!(param, GenericParam::Lifetime(_)) {
-            errors.error(
-                param,
-                "an exception handler can't be generic; name the error type it handles",
-            );
+            errors.error(param, "an exception handler can't be generic; name the error type it handles");
         }
     }
     if let ReturnType::Default = sig.output {
@@ -43,10 +37,8 @@ pub(crate) fn validate<'a>(func: &'a ItemFn, errors: &mut Errors) -> Option<Hand
     let mut typed = Vec::with_capacity(2);
     for input in &sig.inputs {
         match input {
-            FnArg::Receiver(receiver) => errors.error(
-                receiver,
-                format!("an exception handler can't take `self`; write a free function: {SYNTAX}"),
-            ),
+            FnArg::Receiver(receiver) => errors
+                .error(receiver, format!("an exception handler can't take `self`; write a free function: {SYNTAX}")),
             FnArg::Typed(pat_type) => typed.push(pat_type),
         }
     }
@@ -70,10 +62,7 @@ pub(crate) fn validate<'a>(func: &'a ItemFn, errors: &mut Errors) -> Option<Hand
     }
     let error = typed.get(1)?;
     match &*error.ty {
-        Type::Reference(r) if r.mutability.is_none() => Some(HandlerModel {
-            func,
-            error_ty: &r.elem,
-        }),
+        Type::Reference(r) if r.mutability.is_none() => Some(HandlerModel { func, error_ty: &r.elem }),
         _ => {
             errors.error(
                 error,
@@ -95,12 +84,7 @@ mod tests {
             let ty = m.error_ty;
             quote!(#ty).to_string()
         });
-        let messages = errors
-            .combined()
-            .into_iter()
-            .flatten()
-            .map(|e| e.to_string())
-            .collect();
+        let messages = errors.combined().into_iter().flatten().map(|e| e.to_string()).collect();
         (ty, messages)
     }
 

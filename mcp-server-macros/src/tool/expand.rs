@@ -42,14 +42,8 @@ pub(crate) fn expand(model: &ToolModel<'_>) -> TokenStream {
         let method = Ident::new(method, Span::call_site());
         quote!(.#method(#value))
     });
-    let roles = model
-        .roles
-        .iter()
-        .map(|roles| quote!(.with_roles(&[#(#roles),*])));
-    let scopes = model
-        .scopes
-        .iter()
-        .map(|scopes| quote!(.with_scopes(&[#(#scopes),*])));
+    let roles = model.roles.iter().map(|roles| quote!(.with_roles(&[#(#roles),*])));
+    let scopes = model.scopes.iter().map(|scopes| quote!(.with_scopes(&[#(#scopes),*])));
     let output = &model.output;
     let output_schema = quote_spanned!(output.span()=> __mcp::output_schema_of::<#output>());
 
@@ -184,10 +178,7 @@ pub(crate) fn fallback(func: &ItemFn) -> TokenStream {
 /// `pub struct EchoTool;` with its doc and derives.
 fn companion_struct(func: &ItemFn, tool: &Ident) -> TokenStream {
     let vis = &func.vis;
-    let doc = format!(
-        "The MCP tool companion of [`{}`]; register it with `server.tool({tool})`.",
-        func.sig.ident
-    );
+    let doc = format!("The MCP tool companion of [`{}`]; register it with `server.tool({tool})`.", func.sig.ident);
     quote! {
         #[doc = #doc]
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
@@ -210,14 +201,8 @@ fn default_fn_ident(arg: &Argument<'_>) -> Ident {
 fn field(arg: &Argument<'_>) -> TokenStream {
     let ident = arg.ident;
     let ty = arg.ty;
-    let description = arg
-        .description
-        .iter()
-        .map(|text| quote!(#[schemars(description = #text)]));
-    let rename = arg
-        .rename
-        .iter()
-        .map(|name| quote!(#[serde(rename = #name)]));
+    let description = arg.description.iter().map(|text| quote!(#[schemars(description = #text)]));
+    let rename = arg.rename.iter().map(|name| quote!(#[serde(rename = #name)]));
     let default = if arg.default.is_some() {
         let path = default_fn_ident(arg).to_string();
         Some(quote!(#[serde(default = #path)]))

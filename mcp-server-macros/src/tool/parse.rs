@@ -89,16 +89,9 @@ pub(crate) struct ToolInput {
 ///
 /// Mistakes in keys are recorded in `errors`; only an item that is not a function at all is a
 /// hard error.
-pub(crate) fn parse(
-    args: TokenStream,
-    item: TokenStream,
-    errors: &mut Errors,
-) -> syn::Result<ToolInput> {
+pub(crate) fn parse(args: TokenStream, item: TokenStream, errors: &mut Errors) -> syn::Result<ToolInput> {
     let mut func: ItemFn = syn::parse2(item).map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "`#[tool]` goes on an `async fn`: `#[tool] async fn name(...) -> T { ... }`",
-        )
+        syn::Error::new(e.span(), "`#[tool]` goes on an `async fn`: `#[tool] async fn name(...) -> T { ... }`")
     })?;
     let args = match attr::parse_args(args) {
         Ok(list) => tool_args(&list, errors),
@@ -107,12 +100,7 @@ pub(crate) fn parse(
             ToolArgs::default()
         }
     };
-    let params = func
-        .sig
-        .inputs
-        .iter_mut()
-        .map(|input| take_param_attrs(input, errors))
-        .collect();
+    let params = func.sig.inputs.iter_mut().map(|input| take_param_attrs(input, errors)).collect();
     Ok(ToolInput { args, func, params })
 }
 
@@ -157,10 +145,7 @@ fn take_param_attrs(input: &mut FnArg, errors: &mut Errors) -> ParamAttrs {
     for attr in attrs.drain(..) {
         if attr.path().is_ident("inject") {
             if !matches!(attr.meta, Meta::Path(_)) {
-                errors.error(
-                    &attr.meta,
-                    "`#[inject]` takes no arguments: write `#[inject]`",
-                );
+                errors.error(&attr.meta, "`#[inject]` takes no arguments: write `#[inject]`");
             } else if out.inject.is_some() {
                 errors.error(&attr, "duplicate `#[inject]`; give it once");
             }
@@ -184,12 +169,7 @@ fn read_arg_attr(attr: Attribute, out: &mut ParamAttrs, seen: &mut SeenKeys, err
             attr::MetaList::new()
         }
     };
-    let arg = out.arg.get_or_insert_with(|| ArgAttrs {
-        attr,
-        description: None,
-        default: None,
-        rename: None,
-    });
+    let arg = out.arg.get_or_insert_with(|| ArgAttrs { attr, description: None, default: None, rename: None });
     for meta in &list {
         let key = attr::key(meta);
         if !ARG_KEYS.contains(&key.as_str()) {
@@ -259,12 +239,7 @@ mod tests {
                 async fn f() {}
             ),
         );
-        let messages: Vec<String> = errors
-            .combined()
-            .into_iter()
-            .flatten()
-            .map(|e| e.to_string())
-            .collect();
+        let messages: Vec<String> = errors.combined().into_iter().flatten().map(|e| e.to_string()).collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
         assert!(messages[0].starts_with("unknown key `nme`"));
         assert!(messages[1].starts_with("duplicate `read_only`"));
@@ -286,25 +261,10 @@ mod tests {
             ),
         );
         assert!(errors.is_empty());
-        let inputs: Vec<String> = input
-            .func
-            .sig
-            .inputs
-            .iter()
-            .map(|i| quote!(#i).to_string())
-            .collect();
-        assert_eq!(
-            inputs,
-            [
-                quote!(#[allow(unused)] a: u8).to_string(),
-                quote!(b: X).to_string()
-            ]
-        );
+        let inputs: Vec<String> = input.func.sig.inputs.iter().map(|i| quote!(#i).to_string()).collect();
+        assert_eq!(inputs, [quote!(#[allow(unused)] a: u8).to_string(), quote!(b: X).to_string()]);
         let arg = input.params[0].arg.as_ref().expect("#[arg]");
-        assert_eq!(
-            arg.description.as_ref().map(LitStr::value).as_deref(),
-            Some("d")
-        );
+        assert_eq!(arg.description.as_ref().map(LitStr::value).as_deref(), Some("d"));
         assert!(arg.default.is_some());
         assert_eq!(arg.rename.as_ref().map(LitStr::value).as_deref(), Some("n"));
         assert!(input.params[1].inject.is_some());
@@ -319,10 +279,7 @@ mod tests {
             ),
         );
         assert!(!errors.is_empty());
-        assert!(input.params[0]
-            .arg
-            .as_ref()
-            .is_some_and(|a| a.default.is_none()));
+        assert!(input.params[0].arg.as_ref().is_some_and(|a| a.default.is_none()));
     }
 
     #[test]

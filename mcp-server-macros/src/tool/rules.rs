@@ -9,26 +9,17 @@
 use syn::{GenericArgument, PathArguments, Type};
 
 /// Type names that make a parameter injected (matched on the last path segment).
-pub(crate) const INJECTED_TYPES: &[&str] = &[
-    "RequestContext",
-    "ProgressReporter",
-    "CancellationToken",
-    "BackgroundTasks",
-    "State",
-    "Logger",
-    "Peer",
-];
+pub(crate) const INJECTED_TYPES: &[&str] =
+    &["RequestContext", "ProgressReporter", "CancellationToken", "BackgroundTasks", "State", "Logger", "Peer"];
 
 /// Whether a type's last path segment is one of [`INJECTED_TYPES`].
 pub(crate) fn is_injected_type(ty: &Type) -> bool {
     match ty {
         Type::Paren(inner) => is_injected_type(&inner.elem),
         Type::Group(inner) => is_injected_type(&inner.elem),
-        Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| INJECTED_TYPES.iter().any(|name| segment.ident == name)),
+        Type::Path(path) => {
+            path.path.segments.last().is_some_and(|segment| INJECTED_TYPES.iter().any(|name| segment.ident == name))
+        }
         _ => false,
     }
 }
@@ -38,8 +29,7 @@ pub(crate) fn is_option(ty: &Type) -> bool {
     let Type::Path(path) = ty else { return false };
     path.qself.is_none()
         && path.path.segments.last().is_some_and(|segment| {
-            segment.ident == "Option"
-                && matches!(segment.arguments, PathArguments::AngleBracketed(_))
+            segment.ident == "Option" && matches!(segment.arguments, PathArguments::AngleBracketed(_))
         })
 }
 
@@ -54,17 +44,13 @@ pub(crate) fn find_impl_trait(ty: &Type) -> Option<&Type> {
         Type::Slice(t) => find_impl_trait(&t.elem),
         Type::Array(t) => find_impl_trait(&t.elem),
         Type::Tuple(t) => t.elems.iter().find_map(find_impl_trait),
-        Type::Path(t) => t
-            .path
-            .segments
-            .iter()
-            .find_map(|segment| match &segment.arguments {
-                PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
-                    GenericArgument::Type(ty) => find_impl_trait(ty),
-                    _ => None,
-                }),
+        Type::Path(t) => t.path.segments.iter().find_map(|segment| match &segment.arguments {
+            PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+                GenericArgument::Type(ty) => find_impl_trait(ty),
                 _ => None,
             }),
+            _ => None,
+        }),
         _ => None,
     }
 }
@@ -79,10 +65,7 @@ pub(crate) fn check_tool_name(name: &str) -> Result<(), String> {
     if count > 128 {
         return Err(format!("it has {count} characters; {allowed}"));
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-    {
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
         return Err(format!("`{c}` is not allowed; {allowed}"));
     }
     Ok(())
@@ -111,10 +94,7 @@ mod tests {
         assert!(injected(syn::parse_quote!((Logger))));
         assert!(!injected(syn::parse_quote!(String)));
         assert!(!injected(syn::parse_quote!(Option<RequestContext>)));
-        assert!(
-            !injected(syn::parse_quote!(&RequestContext)),
-            "references are unwrapped by the caller"
-        );
+        assert!(!injected(syn::parse_quote!(&RequestContext)), "references are unwrapped by the caller");
     }
 
     #[test]

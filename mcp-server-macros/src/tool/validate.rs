@@ -77,10 +77,7 @@ pub(crate) fn validate<'a>(input: &'a ToolInput, errors: &mut Errors) -> ToolMod
     let func = &input.func;
     let sig = &func.sig;
     if sig.asyncness.is_none() {
-        errors.error(
-            sig.fn_token,
-            "a tool must be an `async fn`; add `async`: `async fn name(...)`",
-        );
+        errors.error(sig.fn_token, "a tool must be an `async fn`; add `async`: `async fn name(...)`");
     }
     if let Some(unsafety) = &sig.unsafety {
         errors.error(unsafety, "a tool can't be an `unsafe fn`; remove `unsafe`");
@@ -97,17 +94,8 @@ pub(crate) fn validate<'a>(input: &'a ToolInput, errors: &mut Errors) -> ToolMod
     }
 
     let doc_lines = docs::doc_lines(&func.attrs);
-    let doc = docs::parse(
-        &doc_lines
-            .iter()
-            .map(|line| line.text.as_str())
-            .collect::<Vec<_>>(),
-    );
-    let doc_args: HashMap<&str, &str> = doc
-        .arguments
-        .iter()
-        .map(|a| (a.name.as_str(), a.text.as_str()))
-        .collect();
+    let doc = docs::parse(&doc_lines.iter().map(|line| line.text.as_str()).collect::<Vec<_>>());
+    let doc_args: HashMap<&str, &str> = doc.arguments.iter().map(|a| (a.name.as_str(), a.text.as_str())).collect();
 
     let params: Vec<Param<'a>> = sig
         .inputs
@@ -122,7 +110,10 @@ pub(crate) fn validate<'a>(input: &'a ToolInput, errors: &mut Errors) -> ToolMod
             let attr = doc_lines.get(entry.line).map(|line| line.attr);
             errors.error(
                 attr,
-                format!("the doc comment's `# Arguments` section names `{}`, which is not a parameter of this tool", entry.name),
+                format!(
+                    "the doc comment's `# Arguments` section names `{}`, which is not a parameter of this tool",
+                    entry.name
+                ),
             );
         }
     }
@@ -131,12 +122,9 @@ pub(crate) fn validate<'a>(input: &'a ToolInput, errors: &mut Errors) -> ToolMod
     let args = &input.args;
     let name = match &args.name {
         Some(lit) => checked_name(lit.value(), lit, "", errors),
-        None => checked_name(
-            sig.ident.unraw().to_string(),
-            &sig.ident,
-            "; set `name = \"...\"` in `#[tool(...)]`",
-            errors,
-        ),
+        None => {
+            checked_name(sig.ident.unraw().to_string(), &sig.ident, "; set `name = \"...\"` in `#[tool(...)]`", errors)
+        }
     };
     let description = match &args.description {
         Some(lit) => {
@@ -180,8 +168,7 @@ pub(crate) fn validate<'a>(input: &'a ToolInput, errors: &mut Errors) -> ToolMod
     .into_iter()
     .filter_map(|(method, value)| value.map(|value| (method, value)))
     .collect();
-    let strings =
-        |list: &Option<Vec<LitStr>>| list.as_ref().map(|l| l.iter().map(LitStr::value).collect());
+    let strings = |list: &Option<Vec<LitStr>>| list.as_ref().map(|l| l.iter().map(LitStr::value).collect());
 
     ToolModel {
         func,
@@ -240,16 +227,10 @@ fn param<'a>(
             );
         }
         if let Some(impl_trait) = find_impl_trait(referent) {
-            errors.error(
-                impl_trait,
-                "an injected parameter can't be `impl Trait`; name the type",
-            );
+            errors.error(impl_trait, "an injected parameter can't be `impl Trait`; name the type");
         }
         let reference = reference.map(|r| r.mutability.is_some());
-        return Some(Param::Injected(Injected {
-            ty: referent,
-            reference,
-        }));
+        return Some(Param::Injected(Injected { ty: referent, reference }));
     }
 
     if let Some(reference) = reference {
@@ -264,10 +245,7 @@ fn param<'a>(
         return None;
     }
     if let Some(impl_trait) = find_impl_trait(ty) {
-        errors.error(
-            impl_trait,
-            "a tool argument can't be `impl Trait`: it needs one JSON schema; name the type",
-        );
+        errors.error(impl_trait, "a tool argument can't be `impl Trait`: it needs one JSON schema; name the type");
         return None;
     }
     let ident = ident?;
@@ -275,11 +253,7 @@ fn param<'a>(
     let description = arg
         .and_then(|a| a.description.as_ref())
         .map(LitStr::value)
-        .or_else(|| {
-            doc_args
-                .get(ident.unraw().to_string().as_str())
-                .map(|text| (*text).to_owned())
-        })
+        .or_else(|| doc_args.get(ident.unraw().to_string().as_str()).map(|text| (*text).to_owned()))
         .filter(|text| !text.is_empty());
     Some(Param::Argument(Argument {
         ident,
@@ -309,17 +283,10 @@ fn check_wire_names(params: &[Param<'_>], errors: &mut Errors) {
         let Param::Argument(arg) = param else {
             continue;
         };
-        let name = arg
-            .rename
-            .map_or_else(|| arg.ident.unraw().to_string(), LitStr::value);
+        let name = arg.rename.map_or_else(|| arg.ident.unraw().to_string(), LitStr::value);
         if !seen.insert(name.clone()) {
-            let tokens = arg
-                .rename
-                .map_or_else(|| arg.ident.to_token_stream(), ToTokens::to_token_stream);
-            errors.error(
-                tokens,
-                format!("two arguments are named `{name}`; give each a distinct `rename`"),
-            );
+            let tokens = arg.rename.map_or_else(|| arg.ident.to_token_stream(), ToTokens::to_token_stream);
+            errors.error(tokens, format!("two arguments are named `{name}`; give each a distinct `rename`"));
         }
     }
 }
@@ -327,10 +294,7 @@ fn check_wire_names(params: &[Param<'_>], errors: &mut Errors) {
 /// Checks a wire name, reporting on `tokens` (with `hint` appended) when it is invalid.
 fn checked_name(name: String, tokens: impl ToTokens, hint: &str, errors: &mut Errors) -> String {
     if let Err(problem) = check_tool_name(&name) {
-        errors.error(
-            tokens,
-            format!("invalid tool name `{name}`: {problem}{hint}"),
-        );
+        errors.error(tokens, format!("invalid tool name `{name}`: {problem}{hint}"));
     }
     name
 }
@@ -346,12 +310,7 @@ mod tests {
         let mut errors = Errors::new();
         let input = parse(args, item, &mut errors).expect("a function");
         let _model = validate(&input, &mut errors);
-        errors
-            .combined()
-            .into_iter()
-            .flatten()
-            .map(|e| e.to_string())
-            .collect()
+        errors.combined().into_iter().flatten().map(|e| e.to_string()).collect()
     }
 
     #[test]
@@ -419,10 +378,7 @@ mod tests {
         ];
         assert_eq!(found.len(), starts.len(), "{found:#?}");
         for (message, start) in found.iter().zip(starts) {
-            assert!(
-                message.starts_with(start),
-                "{message:?} should start with {start:?}"
-            );
+            assert!(message.starts_with(start), "{message:?} should start with {start:?}");
         }
     }
 

@@ -9,20 +9,13 @@ use super::validate::{CaseModel, Formatted};
 /// The impl for a valid input.
 pub(crate) fn expand(input: &DeriveInput, cases: &[CaseModel<'_>]) -> TokenStream {
     let arms = cases.iter().map(arm);
-    let body = if cases.is_empty() {
-        quote!(match *self {})
-    } else {
-        quote!(match self { #(#arms)* })
-    };
+    let body = if cases.is_empty() { quote!(match *self {}) } else { quote!(match self { #(#arms)* }) };
     wrap(input, &body)
 }
 
 /// The impl emitted beside errors, so that uses of the type do not cascade into more errors.
 pub(crate) fn fallback(input: &DeriveInput) -> TokenStream {
-    wrap(
-        input,
-        &quote!(__mcp::ToolError::new("INTERNAL_ERROR", "internal error")),
-    )
+    wrap(input, &quote!(__mcp::ToolError::new("INTERNAL_ERROR", "internal error")))
 }
 
 /// `impl ToolErrorSpec for T { fn to_tool_error(&self) -> ToolError { #body } }`.
@@ -49,10 +42,7 @@ fn arm(case: &CaseModel<'_>) -> TokenStream {
         Some(variant) => quote!(Self::#variant),
         None => quote!(Self),
     };
-    let bindings = case
-        .bindings
-        .iter()
-        .map(|(member, binding)| quote!(#member: #binding,));
+    let bindings = case.bindings.iter().map(|(member, binding)| quote!(#member: #binding,));
     let code = &case.code;
     let retryable = case.retryable;
     let message = match &case.message {

@@ -52,9 +52,7 @@ pub(crate) fn rewrite(input: &str) -> Result<Rewritten, String> {
             return Err("unclosed `{`; write `{{` for a literal brace".to_owned());
         };
         let inner = &tail[1..end];
-        let (arg, spec) = inner
-            .split_once(':')
-            .map_or((inner, None), |(a, s)| (a, Some(s)));
+        let (arg, spec) = inner.split_once(':').map_or((inner, None), |(a, s)| (a, Some(s)));
         let placeholder = placeholder(arg)?;
         format.push('{');
         format.push_str(&placeholder.binding());
@@ -78,19 +76,14 @@ fn placeholder(arg: &str) -> Result<Placeholder, String> {
         return Err("`{}` must name a field: write `{field}` or `{0}`".to_owned());
     }
     if arg.chars().all(|c| c.is_ascii_digit()) {
-        return arg
-            .parse()
-            .map(Placeholder::Index)
-            .map_err(|_| format!("`{{{arg}}}` is not a field index"));
+        return arg.parse().map(Placeholder::Index).map_err(|_| format!("`{{{arg}}}` is not a field index"));
     }
     let mut chars = arg.chars();
     let starts_well = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_');
     if starts_well && chars.all(|c| c.is_alphanumeric() || c == '_') {
         return Ok(Placeholder::Named(arg.to_owned()));
     }
-    Err(format!(
-        "`{{{arg}}}` is not a field: write `{{field}}` or `{{0}}`"
-    ))
+    Err(format!("`{{{arg}}}` is not a field: write `{{field}}` or `{{0}}`"))
 }
 
 #[cfg(test)]
@@ -100,14 +93,8 @@ mod tests {
     #[test]
     fn rewrites_named_and_indexed_placeholders() {
         let out = rewrite("card {last4} declined ({0:?}), {last4:>4} {{literal}}").expect("valid");
-        assert_eq!(
-            out.format,
-            "card {__tf_last4} declined ({__tf_0:?}), {__tf_last4:>4} {{literal}}"
-        );
-        assert_eq!(
-            out.fields,
-            [Placeholder::Named("last4".into()), Placeholder::Index(0)]
-        );
+        assert_eq!(out.format, "card {__tf_last4} declined ({__tf_0:?}), {__tf_last4:>4} {{literal}}");
+        assert_eq!(out.fields, [Placeholder::Named("last4".into()), Placeholder::Index(0)]);
     }
 
     #[test]

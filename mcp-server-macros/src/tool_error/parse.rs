@@ -50,47 +50,29 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> ErrorInp
     let cases = match &input.data {
         Data::Struct(data) => {
             reject_field_attrs(&data.fields, errors);
-            vec![Case {
-                variant: None,
-                fields: &data.fields,
-                attrs: ErrorAttrs::default(),
-            }]
+            vec![Case { variant: None, fields: &data.fields, attrs: ErrorAttrs::default() }]
         }
         Data::Enum(data) => data
             .variants
             .iter()
             .map(|variant| {
                 reject_field_attrs(&variant.fields, errors);
-                Case {
-                    variant: Some(&variant.ident),
-                    fields: &variant.fields,
-                    attrs: attrs(&variant.attrs, errors),
-                }
+                Case { variant: Some(&variant.ident), fields: &variant.fields, attrs: attrs(&variant.attrs, errors) }
             })
             .collect(),
         Data::Union(data) => {
-            errors.error(
-                data.union_token,
-                "`#[derive(ToolError)]` supports structs and enums, not unions",
-            );
+            errors.error(data.union_token, "`#[derive(ToolError)]` supports structs and enums, not unions");
             Vec::new()
         }
     };
-    ErrorInput {
-        ident: &input.ident,
-        container,
-        cases,
-    }
+    ErrorInput { ident: &input.ident, container, cases }
 }
 
 /// Merges the keys of every `#[tool_error(...)]` in `attrs`.
 fn attrs(attrs: &[Attribute], errors: &mut Errors) -> ErrorAttrs {
     let mut out = ErrorAttrs::default();
     let mut seen = SeenKeys::default();
-    for attr in attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("tool_error"))
-    {
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("tool_error")) {
         let list = match attr::parse_attr(attr) {
             Ok(list) => list,
             Err(error) => {
@@ -122,10 +104,7 @@ fn attrs(attrs: &[Attribute], errors: &mut Errors) -> ErrorAttrs {
 fn reject_field_attrs(fields: &Fields, errors: &mut Errors) {
     for attr in fields.iter().flat_map(|field| &field.attrs) {
         if attr.path().is_ident("tool_error") {
-            errors.error(
-                attr,
-                "`#[tool_error]` goes on the type or on a variant, not on a field",
-            );
+            errors.error(attr, "`#[tool_error]` goes on the type or on a variant, not on a field");
         }
     }
 }
@@ -148,10 +127,7 @@ mod tests {
         let mut errors = Errors::new();
         let parsed = parse(&input, &mut errors);
         assert!(errors.is_empty());
-        assert_eq!(
-            parsed.container.code.as_ref().map(LitStr::value).as_deref(),
-            Some("PAYMENT")
-        );
+        assert_eq!(parsed.container.code.as_ref().map(LitStr::value).as_deref(), Some("PAYMENT"));
         assert_eq!(parsed.container.retryable, Some(true));
         assert_eq!(parsed.cases.len(), 2);
         assert_eq!(parsed.cases[0].attrs.retryable, Some(false));
@@ -168,12 +144,7 @@ mod tests {
         };
         let mut errors = Errors::new();
         let _ = parse(&input, &mut errors);
-        let messages: Vec<String> = errors
-            .combined()
-            .into_iter()
-            .flatten()
-            .map(|e| e.to_string())
-            .collect();
+        let messages: Vec<String> = errors.combined().into_iter().flatten().map(|e| e.to_string()).collect();
         assert_eq!(messages.len(), 4, "{messages:#?}");
         assert!(messages[0].starts_with("unknown key `cod`"));
         assert!(messages[1].starts_with("duplicate `code`"));

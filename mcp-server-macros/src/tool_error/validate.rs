@@ -36,19 +36,11 @@ pub(crate) struct Formatted {
 
 /// Checks every case, recording every problem.
 pub(crate) fn validate<'a>(input: &ErrorInput<'a>, errors: &mut Errors) -> Vec<CaseModel<'a>> {
-    input
-        .cases
-        .iter()
-        .filter_map(|case| validate_case(input, case, errors))
-        .collect()
+    input.cases.iter().filter_map(|case| validate_case(input, case, errors)).collect()
 }
 
 /// Checks one case against the container defaults.
-fn validate_case<'a>(
-    input: &ErrorInput<'a>,
-    case: &Case<'a>,
-    errors: &mut Errors,
-) -> Option<CaseModel<'a>> {
+fn validate_case<'a>(input: &ErrorInput<'a>, case: &Case<'a>, errors: &mut Errors) -> Option<CaseModel<'a>> {
     let own = &case.attrs;
     let defaults = &input.container;
     let name = case.variant.unwrap_or(input.ident);
@@ -77,10 +69,7 @@ fn validate_case<'a>(
         return None;
     };
     if code.value().trim().is_empty() {
-        errors.error(
-            code,
-            "the error code is empty; give a machine-readable code: `code = \"CARD_DECLINED\"`",
-        );
+        errors.error(code, "the error code is empty; give a machine-readable code: `code = \"CARD_DECLINED\"`");
     }
     Some(CaseModel {
         variant: case.variant,
@@ -115,7 +104,12 @@ fn formatted(
                 Placeholder::Named(name) => name.clone(),
                 Placeholder::Index(index) => index.to_string(),
             };
-            errors.error(lit, format!("`{{{shown}}}` is not a field of `{case}`; use one of its fields, or `{{0}}` for a tuple field"));
+            errors.error(
+                lit,
+                format!(
+                    "`{{{shown}}}` is not a field of `{case}`; use one of its fields, or `{{0}}` for a tuple field"
+                ),
+            );
             ok = false;
             continue;
         };
@@ -125,10 +119,7 @@ fn formatted(
         }
         args.push(binding);
     }
-    ok.then(|| Formatted {
-        format: LitStr::new(&rewritten.format, lit.span()),
-        args,
-    })
+    ok.then(|| Formatted { format: LitStr::new(&rewritten.format, lit.span()), args })
 }
 
 /// The field a placeholder refers to, if it exists.
@@ -157,15 +148,7 @@ mod tests {
         let mut errors = Errors::new();
         let parsed = parse(input, &mut errors);
         let cases = validate(&parsed, &mut errors).len();
-        (
-            cases,
-            errors
-                .combined()
-                .into_iter()
-                .flatten()
-                .map(|e| e.to_string())
-                .collect(),
-        )
+        (cases, errors.combined().into_iter().flatten().map(|e| e.to_string()).collect())
     }
 
     #[test]
@@ -181,14 +164,7 @@ mod tests {
         let codes: Vec<String> = cases.iter().map(|c| c.code.value()).collect();
         assert_eq!(codes, ["DEFAULT", "B", "DEFAULT"]);
         assert_eq!(cases[1].bindings.len(), 1);
-        assert_eq!(
-            cases[1]
-                .message
-                .as_ref()
-                .map(|m| m.format.value())
-                .as_deref(),
-            Some("b {__tf_x} {__tf_x:?}")
-        );
+        assert_eq!(cases[1].message.as_ref().map(|m| m.format.value()).as_deref(), Some("b {__tf_x} {__tf_x:?}"));
     }
 
     #[test]

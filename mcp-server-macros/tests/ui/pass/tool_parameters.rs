@@ -32,7 +32,7 @@ const DEFAULT_LIMIT: u32 = 10;
 /// * `ctx` - Injected, so ignored here.
 #[tool(name = "catalog.search")]
 #[allow(clippy::too_many_arguments)]
-pub async fn search<'a>(
+async fn search<'a>(
     query: String,
     #[arg(default = DEFAULT_LIMIT)] limit: u32,
     #[arg(rename = "pageToken", description = "Where to continue")] page_token: Option<String>,
