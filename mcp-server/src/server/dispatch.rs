@@ -74,7 +74,9 @@ impl SessionState {
         }
         let this = Arc::clone(self);
         let reply = reply.clone();
+        let active = self.activity();
         self.server.tracker.spawn(async move {
+            let _active = active;
             let mut futures = Vec::new();
             let mut frames = Vec::new();
             for item in items {
@@ -108,7 +110,9 @@ impl SessionState {
             IncomingKind::Request { id, method, params } => {
                 let this = Arc::clone(self);
                 let reply = reply.clone();
+                let active = self.activity();
                 self.server.tracker.spawn(async move {
+                    let _active = active;
                     let r = this.run_request(id.clone(), method, params, reply.clone(), ext).await;
                     match r.frame {
                         Some(text) => {

@@ -34,6 +34,19 @@ pub(crate) struct SessionState {
     peer_pending: Mutex<HashMap<RequestId, PeerReply>>,
     next_peer_id: AtomicI64,
     subscriptions: Mutex<HashSet<String>>,
+    idle: tokio::sync::Notify,
+    active: std::sync::atomic::AtomicUsize,
+}
+
+/// Keeps a session "active" while a request task runs.
+pub(crate) struct ActivityGuard(Arc<SessionState>);
+
+impl Drop for ActivityGuard {
+    fn drop(&mut self) {
+        if self.0.active.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl SessionState {
@@ -61,6 +74,8 @@ impl SessionState {
             peer_pending: Mutex::new(HashMap::new()),
             next_peer_id: AtomicI64::new(1),
             subscriptions: Mutex::new(HashSet::new()),
+            idle: tokio::sync::Notify::new(),
+            active: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -98,6 +113,25 @@ impl SessionState {
 
     pub(crate) fn end_request(&self, id: &RequestId) {
         lock(&self.inflight).remove(id);
+    }
+
+    /// Counts a frame's work as active until the guard drops (taken before the task is spawned,
+    /// so a transport reaching EOF right after reading a frame still waits for it).
+    pub(crate) fn activity(self: &Arc<Self>) -> ActivityGuard {
+        self.active.fetch_add(1, Ordering::AcqRel);
+        ActivityGuard(Arc::clone(self))
+    }
+
+    /// Waits until no frame's work is active (used when a stream transport reaches EOF, so
+    /// requests already read still get their answers).
+    pub(crate) async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.active.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Cancels an in-flight request (unknown or finished ids are ignored, as the spec allows).

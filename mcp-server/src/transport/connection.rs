@@ -68,7 +68,14 @@ pub(crate) async fn run_connection<R: FrameSource, W: FrameSink>(
         match next {
             Ok(Some(Inbound::Frame(text))) => session.handle_frame(&text, &out, None),
             Ok(Some(Inbound::Oversized(n))) => session.reject_oversized(&out, n),
-            Ok(None) => break Ok(()),
+            Ok(None) => {
+                // EOF: requests already read still get their answers (bounded by the deadline).
+                let deadline = handle.shared.config.shutdown_deadline;
+                if tokio::time::timeout(deadline, session.wait_idle()).await.is_err() {
+                    tracing::warn!("requests still in flight at end of input; cancelling them");
+                }
+                break Ok(());
+            }
             Err(e) => break Err(e),
         }
     };
