@@ -43,6 +43,7 @@ pub mod __private;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod health;
 pub mod jsonrpc;
 pub mod middleware;
 pub mod protocol;
@@ -57,6 +58,8 @@ pub use extract::{
     RequestContext, State,
 };
 pub use middleware::{CallKind, CallOutcome, CallOutput, CallRequest, Middleware, Next};
+pub use middleware::{CircuitBreakerMiddleware, CircuitOpenError, CircuitState};
+pub use health::HealthCheck;
 pub use server::{McpServer, Prompt, Resource, ResourceTemplate, ServerHandle};
 pub use tool::{IntoToolResult, Json, NoArgs, Tool, ToolDefinition, ToolResult};
 

@@ -33,9 +33,11 @@
 //! ```
 
 mod chain;
+mod circuit_breaker;
 mod request;
 
 pub use chain::{from_fn, FromFn, Next};
+pub use circuit_breaker::{CircuitBreakerMiddleware, CircuitOpenError, CircuitState};
 pub use request::{CallKind, CallOutcome, CallOutput, CallRequest};
 
 pub(crate) use chain::{run_chain, Endpoint};
