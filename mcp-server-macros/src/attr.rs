@@ -15,21 +15,27 @@ use crate::errors::Errors;
 /// A comma-separated list of `key`, `key = value` and `key(...)` items.
 pub(crate) type MetaList = Punctuated<Meta, Token![,]>;
 
-/// Parses the tokens inside an attribute macro's parentheses (`#[tool(...)]`).
-pub(crate) fn parse_args(tokens: TokenStream) -> syn::Result<MetaList> {
-    MetaList::parse_terminated.parse2(tokens)
+/// Parses the tokens inside an attribute macro's parentheses (`#[tool(...)]`); a syntax error
+/// is reported where `syn` found it, followed by `syntax` (the attribute's right form).
+pub(crate) fn parse_args(tokens: TokenStream, syntax: &str) -> syn::Result<MetaList> {
+    MetaList::parse_terminated.parse2(tokens).map_err(|error| with_syntax(&error, syntax))
 }
 
 /// Parses the list inside a helper attribute: `#[arg(...)]`; a bare `#[arg]` is an empty list.
-pub(crate) fn parse_attr(attr: &Attribute) -> syn::Result<MetaList> {
+/// Errors end with `syntax`, the attribute's right form.
+pub(crate) fn parse_attr(attr: &Attribute, syntax: &str) -> syn::Result<MetaList> {
     match &attr.meta {
         Meta::Path(_) => Ok(MetaList::new()),
-        Meta::List(list) => list.parse_args_with(MetaList::parse_terminated),
-        Meta::NameValue(nv) => Err(syn::Error::new_spanned(
-            nv,
-            format!("expected a parenthesized list: `#[{}(key = value, ...)]`", path_name(&nv.path)),
-        )),
+        Meta::List(list) => {
+            list.parse_args_with(MetaList::parse_terminated).map_err(|error| with_syntax(&error, syntax))
+        }
+        Meta::NameValue(nv) => Err(syn::Error::new_spanned(nv, format!("expected a parenthesized list: {syntax}"))),
     }
+}
+
+/// A parse error with the right syntax appended to its message.
+fn with_syntax(error: &syn::Error, syntax: &str) -> syn::Error {
+    syn::Error::new(error.span(), format!("{error}; the syntax is {syntax}"))
 }
 
 /// The key of an item, as written (`read_only`, `serde::rename`).
@@ -147,7 +153,7 @@ mod tests {
     use quote::quote;
 
     fn metas(tokens: TokenStream) -> Vec<Meta> {
-        parse_args(tokens).map(|list| list.into_iter().collect()).unwrap_or_default()
+        parse_args(tokens, "`#[test(...)]`").map(|list| list.into_iter().collect()).unwrap_or_default()
     }
 
     #[test]

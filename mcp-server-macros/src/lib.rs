@@ -23,6 +23,24 @@
 //! names only, so a type of yours called `State` is injected too: import it under another name
 //! (`use crate::job::State as JobState;`) to make it an argument.
 //!
+//! ```
+//! use mcp_server::{tool, RequestContext, State};
+//!
+//! struct Db;
+//!
+//! /// Look an employee up.
+//! #[tool]
+//! async fn get_employee(
+//!     id: u64,                    // argument: `{"id": 7}`
+//!     department: Option<String>, // optional argument
+//!     db: State<Db>,              // injected (`State`)
+//!     ctx: &RequestContext,       // injected (`&RequestContext`)
+//! ) -> String {
+//!     let _ = (db, ctx);
+//!     format!("employee {id} of {department:?}")
+//! }
+//! ```
+//!
 //! Mistakes are reported on the offending token, all of them in one compile.
 
 mod attr;
@@ -42,16 +60,20 @@ use proc_macro::TokenStream;
 /// that implements the runtime's `Tool` trait. Register that struct:
 /// `McpServer::new("hr-api").tool(GetEmployeeTool)`.
 ///
-/// ```ignore
-/// use mcp_server::{tool, ProgressReporter};
+/// ```
+/// use mcp_server::{tool, McpServer, ProgressReporter};
 ///
 /// /// Echo text back.
 /// #[tool(read_only)]
 /// async fn echo(#[arg(description = "Text to echo")] text: String, progress: ProgressReporter) -> String {
-///     progress.report(1.0, Some(1.0)).await;
+///     let _ = progress; // injected: not part of the input schema
 ///     text
 /// }
+///
+/// let server = McpServer::new("echo-server").tool(EchoTool);
 /// ```
+///
+/// The companion struct has the function's visibility, so a `pub` tool gets a `pub` companion.
 ///
 /// # Keys
 ///
@@ -99,15 +121,23 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The function stays as written; beside it the macro emits a unit struct named after it in
 /// `PascalCase` with a `Handler` suffix (`handle_not_found` → `HandleNotFoundHandler`) that
 /// implements the runtime's `ExceptionHandler` with `type Error = MyError`. Register it with
-/// `server.exception_handler(HandleNotFoundHandler)`.
+/// `server.exception_handler(HandleNotFoundHandler)`. The struct has the function's visibility,
+/// and names the error type in its impl: the error type must be at least as visible as the
+/// function (a `pub` handler for a private error type does not compile).
 ///
-/// ```ignore
-/// use mcp_server::{exception_handler, RequestContext, ToolError};
+/// ```
+/// use mcp_server::{exception_handler, McpServer, RequestContext, ToolError};
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("employee {0} not found")]
+/// struct NotFound(u64);
 ///
 /// #[exception_handler]
 /// async fn handle_not_found(_ctx: &RequestContext, error: &NotFound) -> ToolError {
-///     ToolError::new("NOT_FOUND", error.to_string())
+///     ToolError::new("EMPLOYEE_NOT_FOUND", error.to_string()).with_suggestion("List the employees first.")
 /// }
+///
+/// let server = McpServer::new("hr-api").exception_handler(HandleNotFoundHandler);
 /// ```
 #[proc_macro_attribute]
 pub fn exception_handler(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -128,19 +158,25 @@ pub fn exception_handler(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// `message` and `suggestion` may use `{field}` and `{0}` placeholders, as in thiserror.
 ///
-/// ```ignore
-/// use mcp_server::ToolError;
+/// ```
+/// use mcp_server::{ToolError, ToolErrorSpec};
 ///
 /// #[derive(Debug, thiserror::Error, ToolError)]
 /// #[tool_error(code = "PAYMENT_FAILED")]
 /// enum PaymentError {
 ///     #[error("card ending {last4} was declined")]
-///     #[tool_error(code = "CARD_DECLINED", suggestion = "ask for another card than {last4}")]
+///     #[tool_error(code = "CARD_DECLINED", suggestion = "Ask for a card other than the one ending {last4}.")]
 ///     Declined { last4: String },
 ///     #[error("the payment provider timed out")]
 ///     #[tool_error(retryable)]
 ///     Timeout,
 /// }
+///
+/// let error = PaymentError::Declined { last4: "4242".into() }.to_tool_error();
+/// assert_eq!(error.code, "CARD_DECLINED");
+/// assert_eq!(error.message, "card ending 4242 was declined");
+/// assert_eq!(error.suggestion.as_deref(), Some("Ask for a card other than the one ending 4242."));
+/// assert!(PaymentError::Timeout.to_tool_error().retryable);
 /// ```
 #[proc_macro_derive(ToolError, attributes(tool_error))]
 pub fn derive_tool_error(input: TokenStream) -> TokenStream {

@@ -118,6 +118,9 @@ pub(crate) fn expand(model: &ToolModel<'_>) -> TokenStream {
                         let #out = #fn_ident(#(#call_args),*).await;
                         // A statement of its own: the `Tagged` temporary must not live across
                         // the `.await` below (it is not `Sync`, and the future must be `Send`).
+                        // The autoref-specialization borrows are spanned on the user's return
+                        // type; for `&'static str` clippy would blame them on the user's `&`.
+                        #[allow(clippy::needless_borrow)]
                         let __completion = #finish;
                         __mcp::complete(__mcp_req, __completion).await
                     })
@@ -220,15 +223,17 @@ fn field(arg: &Argument<'_>) -> TokenStream {
 }
 
 /// `fn __mcp_default_x() -> T { Into::<T>::into(EXPR) }` for `#[arg(default = EXPR)]`.
+///
+/// An unsuffixed numeric literal is used as is (wrapped in `Some` for an `Option<T>` argument):
+/// through `Into` it would fall back to `i32` / `f64`, and `u32: From<i32>` does not exist.
 fn default_fn(arg: &Argument<'_>) -> Option<TokenStream> {
     let expr = arg.default?;
     let ty = arg.ty;
     let ident = default_fn_ident(arg);
-    // An unsuffixed numeric literal takes the parameter's type directly (`Into` would pin it to i32).
-    let body = if is_numeric_literal(expr) {
-        quote_spanned!(expr.span()=> #expr)
-    } else {
-        quote_spanned!(expr.span()=> ::core::convert::Into::<#ty>::into(#expr))
+    let body = match (is_numeric_literal(expr), arg.optional) {
+        (true, false) => quote_spanned!(expr.span()=> #expr),
+        (true, true) => quote_spanned!(expr.span()=> ::core::option::Option::Some(#expr)),
+        (false, _) => quote_spanned!(expr.span()=> ::core::convert::Into::<#ty>::into(#expr)),
     };
     Some(quote_spanned! {expr.span()=>
         fn #ident() -> #ty {
@@ -237,11 +242,17 @@ fn default_fn(arg: &Argument<'_>) -> Option<TokenStream> {
     })
 }
 
+/// Whether an expression is an unsuffixed numeric literal such as `10`, `-1` or `(2.5)`.
 fn is_numeric_literal(expr: &syn::Expr) -> bool {
     match expr {
-        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Int(_) | syn::Lit::Float(_)),
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(int) => int.suffix().is_empty(),
+            syn::Lit::Float(float) => float.suffix().is_empty(),
+            _ => false,
+        },
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_numeric_literal(&u.expr),
         syn::Expr::Paren(p) => is_numeric_literal(&p.expr),
+        syn::Expr::Group(g) => is_numeric_literal(&g.expr),
         _ => false,
     }
 }
@@ -261,5 +272,16 @@ mod tests {
             async fn r#type() {}
         );
         assert_eq!(companion_ident(&func).to_string(), "TypeTool");
+    }
+
+    #[test]
+    fn numeric_literals() {
+        let numeric = |expr: syn::Expr| is_numeric_literal(&expr);
+        assert!(numeric(syn::parse_quote!(10)));
+        assert!(numeric(syn::parse_quote!(-2.5)));
+        assert!(numeric(syn::parse_quote!((3))));
+        assert!(!numeric(syn::parse_quote!(10_u8)), "a suffixed literal goes through `Into`");
+        assert!(!numeric(syn::parse_quote!("en")));
+        assert!(!numeric(syn::parse_quote!(LIMIT)));
     }
 }

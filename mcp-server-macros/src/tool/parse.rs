@@ -24,6 +24,12 @@ const TOOL_KEYS: &[&str] = &[
     "scopes",
 ];
 
+/// The right form of `#[tool(...)]`, quoted in syntax errors.
+const TOOL_SYNTAX: &str = "`#[tool(name = \"...\", description = \"...\", read_only, roles = [\"...\"], ...)]`";
+
+/// The right form of `#[arg(...)]`, quoted in syntax errors.
+const ARG_SYNTAX: &str = "`#[arg(description = \"...\", default = EXPR, rename = \"...\")]`";
+
 /// The keys accepted by `#[arg(...)]`.
 const ARG_KEYS: &[&str] = &["description", "default", "rename"];
 
@@ -93,7 +99,7 @@ pub(crate) fn parse(args: TokenStream, item: TokenStream, errors: &mut Errors) -
     let mut func: ItemFn = syn::parse2(item).map_err(|e| {
         syn::Error::new(e.span(), "`#[tool]` goes on an `async fn`: `#[tool] async fn name(...) -> T { ... }`")
     })?;
-    let args = match attr::parse_args(args) {
+    let args = match attr::parse_args(args, TOOL_SYNTAX) {
         Ok(list) => tool_args(&list, errors),
         Err(error) => {
             errors.push(error);
@@ -162,7 +168,7 @@ fn take_param_attrs(input: &mut FnArg, errors: &mut Errors) -> ParamAttrs {
 
 /// Reads one `#[arg(...)]` into `out`, merging with earlier ones.
 fn read_arg_attr(attr: Attribute, out: &mut ParamAttrs, seen: &mut SeenKeys, errors: &mut Errors) {
-    let list = match attr::parse_attr(&attr) {
+    let list = match attr::parse_attr(&attr, ARG_SYNTAX) {
         Ok(list) => list,
         Err(error) => {
             errors.push(error);
@@ -182,7 +188,21 @@ fn read_arg_attr(attr: Attribute, out: &mut ParamAttrs, seen: &mut SeenKeys, err
         match key.as_str() {
             "description" => arg.description = attr::string(meta, errors),
             "rename" => arg.rename = attr::string(meta, errors),
-            _ => arg.default = attr::value(meta, "value", errors).cloned(),
+            _ => arg.default = default_value(meta, errors),
+        }
+    }
+}
+
+/// The expression of `default = EXPR`.
+fn default_value(meta: &Meta, errors: &mut Errors) -> Option<Expr> {
+    match meta {
+        Meta::NameValue(nv) => Some(nv.value.clone()),
+        _ => {
+            errors.error(
+                meta,
+                "`default` needs a value, the expression to use when the argument is missing: `default = 10`",
+            );
+            None
         }
     }
 }

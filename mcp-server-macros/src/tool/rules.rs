@@ -55,18 +55,19 @@ pub(crate) fn find_impl_trait(ty: &Type) -> Option<&Type> {
     }
 }
 
-/// Checks the MCP tool-name rule: 1 to 128 characters from `A-Z a-z 0-9 _ - .`.
+/// Checks the MCP tool-name rule: 1 to 128 characters from `A-Z a-z 0-9 _ - .`; the error is
+/// the whole message to show.
 pub(crate) fn check_tool_name(name: &str) -> Result<(), String> {
     let allowed = "use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`";
     let count = name.chars().count();
     if count == 0 {
-        return Err(format!("it is empty; {allowed}"));
+        return Err(format!("the tool name is empty; {allowed}"));
     }
     if count > 128 {
-        return Err(format!("it has {count} characters; {allowed}"));
+        return Err(format!("invalid tool name `{name}`: it has {count} characters; {allowed}"));
     }
     if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
-        return Err(format!("`{c}` is not allowed; {allowed}"));
+        return Err(format!("invalid tool name `{name}`: `{c}` is not allowed; {allowed}"));
     }
     Ok(())
 }

@@ -294,7 +294,7 @@ fn check_wire_names(params: &[Param<'_>], errors: &mut Errors) {
 /// Checks a wire name, reporting on `tokens` (with `hint` appended) when it is invalid.
 fn checked_name(name: String, tokens: impl ToTokens, hint: &str, errors: &mut Errors) -> String {
     if let Err(problem) = check_tool_name(&name) {
-        errors.error(tokens, format!("invalid tool name `{name}`: {problem}{hint}"));
+        errors.error(tokens, format!("{problem}{hint}"));
     }
     name
 }

@@ -6,6 +6,9 @@ use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitStr};
 use crate::attr::{self, SeenKeys};
 use crate::errors::Errors;
 
+/// The right form of `#[tool_error(...)]`, quoted in syntax errors.
+const SYNTAX: &str = "`#[tool_error(code = \"...\", retryable, message = \"...\", suggestion = \"...\")]`";
+
 /// The keys accepted by `#[tool_error(...)]`.
 const KEYS: &[&str] = &["code", "retryable", "message", "suggestion"];
 
@@ -73,7 +76,7 @@ fn attrs(attrs: &[Attribute], errors: &mut Errors) -> ErrorAttrs {
     let mut out = ErrorAttrs::default();
     let mut seen = SeenKeys::default();
     for attr in attrs.iter().filter(|attr| attr.path().is_ident("tool_error")) {
-        let list = match attr::parse_attr(attr) {
+        let list = match attr::parse_attr(attr, SYNTAX) {
             Ok(list) => list,
             Err(error) => {
                 errors.push(error);

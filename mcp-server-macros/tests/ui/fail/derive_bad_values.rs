@@ -12,7 +12,20 @@ enum PaymentError {
     #[error("other")]
     #[tool_error = "X"]
     Other,
+    #[error("missing equals")]
+    #[tool_error(code "X")]
+    Syntax,
 }
+
+#[derive(Debug, thiserror::Error, ToolError)]
+#[error("format")]
+#[tool_error(code = "F", message = "open {", suggestion = "close }", retryable(true))]
+struct BadFormat;
+
+#[derive(Debug, thiserror::Error, ToolError)]
+#[error("format")]
+#[tool_error(code = "F", message = "{not a field}")]
+struct BadPlaceholder;
 
 #[derive(ToolError)]
 #[tool_error(code = "U")]

@@ -12,6 +12,18 @@ async fn blank(text: String) -> String {
     text
 }
 
+/// Missing comma.
+#[tool(read_only auth)]
+async fn syntax(text: String) -> String {
+    text
+}
+
+/// Flags are not lists, and a name is not empty.
+#[tool(read_only(true), name = "")]
+async fn listed(text: String) -> String {
+    text
+}
+
 #[tool]
 struct NotAFunction;
 

@@ -35,6 +35,8 @@ const DEFAULT_LIMIT: u32 = 10;
 async fn search<'a>(
     query: String,
     #[arg(default = DEFAULT_LIMIT)] limit: u32,
+    #[arg(default = 20)] page_size: Option<u16>,
+    #[arg(default = -0.5)] bias: f32,
     #[arg(rename = "pageToken", description = "Where to continue")] page_token: Option<String>,
     #[arg(default = "en")] r#type: String,
     mut tags: Vec<String>,
@@ -50,7 +52,7 @@ async fn search<'a>(
 ) -> String {
     tags.push(caller.0.clone());
     let _ = (ctx, progress, background, logger, peer, caller_ref);
-    format!("{} {query} {limit} {page_token:?} {} {tags:?}", config.greeting, r#type)
+    format!("{} {query} {limit} {page_size:?} {bias} {page_token:?} {} {tags:?}", config.greeting, r#type)
 }
 
 /// No arguments at all.
@@ -66,12 +68,14 @@ fn main() {
     let properties = schema["properties"].as_object().expect("properties");
     let mut names: Vec<&str> = properties.keys().map(String::as_str).collect();
     names.sort_unstable();
-    assert_eq!(names, ["limit", "pageToken", "query", "tags", "type"]);
+    assert_eq!(names, ["bias", "limit", "pageToken", "page_size", "query", "tags", "type"]);
     assert_eq!(schema["required"], serde_json::json!(["query", "tags"]));
     assert_eq!(properties["query"]["description"], "What to look for.");
     assert_eq!(properties["limit"]["description"], "How many results to return at most.");
     assert_eq!(properties["limit"]["default"], 10);
     assert_eq!(properties["type"]["default"], "en");
+    assert_eq!(properties["page_size"]["default"], 20);
+    assert_eq!(properties["bias"]["default"], -0.5);
     assert_eq!(properties["pageToken"]["description"], "Where to continue");
 
     let ping = PingTool.definition();
