@@ -66,15 +66,19 @@ fn server() -> McpServer {
                     Ok(vec![ResourceContents::text(uri, "text/plain", format!("Hello, {name}!"))])
                 }),
         )
-        .prompt(Prompt::new("greet", "Write a friendly greeting for someone.").argument("name", "Who to greet", true).get(
-            |_ctx, args| async move {
-                let name = args.get("name").cloned().unwrap_or_default();
-                Ok(GetPromptResult {
-                    description: Some(format!("Greeting for {name}")),
-                    messages: vec![PromptMessage::user(Content::text(format!("Write a short, warm greeting for {name}.")))],
-                })
-            },
-        ))
+        .prompt(
+            Prompt::new("greet", "Write a friendly greeting for someone.").argument("name", "Who to greet", true).get(
+                |_ctx, args| async move {
+                    let name = args.get("name").cloned().unwrap_or_default();
+                    Ok(GetPromptResult {
+                        description: Some(format!("Greeting for {name}")),
+                        messages: vec![PromptMessage::user(Content::text(format!(
+                            "Write a short, warm greeting for {name}."
+                        )))],
+                    })
+                },
+            ),
+        )
 }
 
 #[tokio::main]

@@ -185,7 +185,8 @@ async fn oversized_frames_get_an_error_and_the_session_survives() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
     let big = "x".repeat(2000);
-    let frame = json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text": big}}});
+    let frame =
+        json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text": big}}});
     wire.send_json(&frame);
     let msg = wire.recv().await;
     assert_eq!((error_code(&msg), msg["id"].clone()), (-32600, Value::Null), "{msg}");

@@ -17,12 +17,13 @@ pub(crate) fn http_addr() -> Option<String> {
     args.iter().position(|a| a == "--http").and_then(|i| args.get(i + 1).cloned())
 }
 
-/// Serves `server` over stdio, or over HTTP when `--http ADDR` was given.
+/// Serves `server` over stdio, or over streamable HTTP at `http://ADDR/mcp` when `--http ADDR`
+/// was given (Ctrl-C or SIGTERM shuts it down gracefully).
 pub(crate) async fn serve(server: McpServer) -> Result<(), Box<dyn std::error::Error>> {
     let handle = server.build()?;
-    if let Some(addr) = http_addr() {
-        return Err(format!("--http {addr}: the HTTP transport is not built yet").into());
+    match http_addr() {
+        Some(addr) => handle.serve_http(addr.as_str()).await?,
+        None => handle.serve_stdio().await?,
     }
-    handle.serve_stdio().await?;
     Ok(())
 }

@@ -52,14 +52,19 @@ pub mod testing;
 pub mod tool;
 pub mod transport;
 
+pub use auth::AuthMiddleware;
 pub use error::{BuildError, CallError, ExceptionHandler, FailureKind, McpError, ToolError, ToolErrorSpec};
 pub use extract::{
     BackgroundTasks, CancellationToken, Cancelled, Extensions, FromContext, Logger, Peer, PeerError, ProgressReporter,
     RequestContext, State,
 };
+pub use health::HealthCheck;
+pub use middleware::{verify_audit_log, AuditMiddleware};
 pub use middleware::{CallKind, CallOutcome, CallOutput, CallRequest, Middleware, Next};
 pub use middleware::{CircuitBreakerMiddleware, CircuitOpenError, CircuitState};
-pub use health::HealthCheck;
+#[cfg(feature = "webhook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
+pub use middleware::{WebhookEvent, WebhookMiddleware};
 pub use server::{McpServer, Prompt, Resource, ResourceTemplate, ServerHandle};
 pub use tool::{IntoToolResult, Json, NoArgs, Tool, ToolDefinition, ToolResult};
 

@@ -21,9 +21,10 @@
 //! # }
 //! ```
 
-use crate::jsonrpc::{ErrorObject, RequestId};
+use crate::jsonrpc::{encode_request, ErrorObject, RequestId};
 use crate::protocol::versions::LATEST;
 use crate::{McpServer, ServerHandle};
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -75,12 +76,28 @@ impl std::fmt::Debug for TestClient {
 pub struct PendingCall {
     id: RequestId,
     rx: oneshot::Receiver<Value>,
-    progress: mpsc::UnboundedReceiver<Value>,
+    /// Only calls started with a `progressToken` have a progress feed.
+    progress: Option<mpsc::UnboundedReceiver<Value>>,
     client: TestClient,
 }
 
 fn key(id: &RequestId) -> String {
     id.to_value().to_string()
+}
+
+/// `tools/call` params, serialized straight into the frame (no `Value` detour on the hot path).
+#[derive(Serialize)]
+struct ToolCallParams<'a> {
+    name: &'a str,
+    arguments: &'a Value,
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    meta: Option<ProgressMeta<'a>>,
+}
+
+#[derive(Serialize)]
+struct ProgressMeta<'a> {
+    #[serde(rename = "progressToken")]
+    progress_token: &'a RequestId,
 }
 
 impl TestClient {
@@ -170,30 +187,30 @@ impl TestClient {
         self.inner.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn start(&self, method: &str, mut params: Value, with_progress: bool) -> PendingCall {
+    /// Registers a new request id (and, with `with_progress`, a progress feed keyed by it).
+    fn begin(&self, with_progress: bool) -> PendingCall {
         let id = RequestId::from(self.inner.next_id.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = oneshot::channel();
         self.lock_pending().insert(key(&id), tx);
-        let (ptx, prx) = mpsc::unbounded_channel();
-        if with_progress {
-            if let Some(map) = params.as_object_mut() {
-                let meta = map.entry("_meta").or_insert_with(|| json!({}));
-                if let Some(m) = meta.as_object_mut() {
-                    m.insert("progressToken".into(), id.to_value());
-                }
-            }
+        let progress = with_progress.then(|| {
+            let (ptx, prx) = mpsc::unbounded_channel();
             if let Ok(mut p) = self.inner.progress.lock() {
                 p.insert(key(&id), ptx);
             }
-        }
-        let frame = json!({ "jsonrpc": "2.0", "id": id.to_value(), "method": method, "params": params });
-        self.send_raw(frame.to_string());
-        PendingCall { id, rx, progress: prx, client: self.clone() }
+            prx
+        });
+        PendingCall { id, rx, progress, client: self.clone() }
+    }
+
+    fn send_request<P: Serialize>(&self, call: &PendingCall, method: &str, params: &P) {
+        self.send_raw(encode_request(&call.id, method, Some(params)));
     }
 
     /// Sends a request and returns its `result` (or the JSON-RPC error).
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
-        self.start(method, params, false).response().await
+        let call = self.begin(false);
+        self.send_request(&call, method, &params);
+        call.response().await
     }
 
     /// `tools/list` (all pages).
@@ -218,12 +235,17 @@ impl TestClient {
 
     /// `tools/call`: the result object (an `isError` result is still `Ok`).
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<Value, ClientError> {
-        self.request("tools/call", json!({ "name": name, "arguments": arguments })).await
+        let call = self.begin(false);
+        self.send_request(&call, "tools/call", &ToolCallParams { name, arguments: &arguments, meta: None });
+        call.response().await
     }
 
     /// Starts `tools/call` with a `progressToken`; cancel it or await it with [`PendingCall`].
     pub fn start_tool_call(&self, name: &str, arguments: Value) -> PendingCall {
-        self.start("tools/call", json!({ "name": name, "arguments": arguments }), true)
+        let call = self.begin(true);
+        let meta = Some(ProgressMeta { progress_token: &call.id });
+        self.send_request(&call, "tools/call", &ToolCallParams { name, arguments: &arguments, meta });
+        call
     }
 
     /// `tools/call` with a `progressToken`, calling `on_progress` for each notification.
@@ -234,12 +256,13 @@ impl TestClient {
         mut on_progress: F,
     ) -> Result<Value, ClientError> {
         let mut call = self.start_tool_call(name, arguments);
+        let Some(mut progress) = call.progress.take() else { return call.response().await };
         loop {
             tokio::select! {
                 biased;
-                Some(p) = call.progress.recv() => on_progress(&p),
+                Some(p) = progress.recv() => on_progress(&p),
                 r = &mut call.rx => {
-                    while let Ok(p) = call.progress.try_recv() { on_progress(&p); }
+                    while let Ok(p) = progress.try_recv() { on_progress(&p); }
                     return unwrap_response(r);
                 }
             }
@@ -259,10 +282,15 @@ impl TestClient {
 
 fn unwrap_response(r: Result<Value, oneshot::error::RecvError>) -> Result<Value, ClientError> {
     let msg = r.map_err(|_| ClientError::Closed)?;
-    if let Some(result) = msg.get("result") {
-        return Ok(result.clone());
+    // Moved out, not cloned: this runs once per call.
+    let mut map = match msg {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    if let Some(result) = map.remove("result") {
+        return Ok(result);
     }
-    let err = msg.get("error").cloned().unwrap_or(Value::Null);
+    let err = map.remove("error").unwrap_or(Value::Null);
     Err(ClientError::Rpc(serde_json::from_value(err).unwrap_or_else(|_| ErrorObject::new(0, "malformed error"))))
 }
 
@@ -277,9 +305,13 @@ impl PendingCall {
         self.client.notify("notifications/cancelled", json!({ "requestId": self.id.to_value(), "reason": reason }));
     }
 
-    /// Waits for the next progress notification's params.
+    /// Waits for the next progress notification's params (`None` once the call has finished,
+    /// or at once for a call started without a `progressToken`).
     pub async fn next_progress(&mut self) -> Option<Value> {
-        self.progress.recv().await
+        match &mut self.progress {
+            Some(rx) => rx.recv().await,
+            None => None,
+        }
     }
 
     /// Waits for the response.
@@ -300,8 +332,9 @@ async fn route(inner: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedReceiver<St
             tracing::error!(%frame, "server sent invalid JSON");
             continue;
         };
-        for m in msg.as_array().cloned().unwrap_or_else(|| vec![msg]) {
-            dispatch_one(&inner, m);
+        match msg {
+            Value::Array(items) => items.into_iter().for_each(|m| dispatch_one(&inner, m)),
+            single => dispatch_one(&inner, single),
         }
     }
 }
@@ -325,9 +358,14 @@ fn dispatch_one(inner: &Inner, m: Value) {
             let _ = inner.tx.send(out.to_string());
         }
         (Some(id), None) => {
-            let waiter = inner.pending.lock().ok().and_then(|mut p| p.remove(&id.to_string()));
+            let key = id.to_string();
+            let waiter = inner.pending.lock().ok().and_then(|mut p| p.remove(&key));
             match waiter {
                 Some(tx) => {
+                    // The call is over: its progress feed closes (progress always precedes it).
+                    if let Ok(mut p) = inner.progress.lock() {
+                        p.remove(&key);
+                    }
                     let _ = tx.send(m);
                 }
                 None => {

@@ -12,34 +12,36 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// How long a test waits for a frame that must come.
-pub const PATIENCE: Duration = Duration::from_secs(10);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 /// How long a test waits to be sure that a frame does not come.
-pub const QUIET: Duration = Duration::from_millis(150);
+pub(crate) const QUIET: Duration = Duration::from_millis(150);
 
 /// A raw in-memory connection: frames in, frames out, nothing interpreted.
-pub struct Wire {
+pub(crate) struct Wire {
     transport: MemoryTransport,
     /// Frames received while waiting for another one, in order.
-    pub skipped: Vec<Value>,
+    pub(crate) skipped: Vec<Value>,
 }
 
 impl Wire {
     /// Connects without initializing.
-    pub fn open(handle: &ServerHandle) -> Self {
+    pub(crate) fn open(handle: &ServerHandle) -> Self {
         Self { transport: handle.connect_memory(), skipped: Vec::new() }
     }
 
     /// Connects, initializes with `version` and sends `notifications/initialized`.
-    pub async fn initialized(handle: &ServerHandle, version: &str) -> Self {
+    pub(crate) async fn initialized(handle: &ServerHandle, version: &str) -> Self {
         let mut wire = Self::open(handle);
         let result = wire.initialize(version).await;
         assert_eq!(result["result"]["protocolVersion"], version, "{result}");
         wire.send_json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        // Frames are read in order: once this ping is answered, the notification was handled.
+        wire.result(json!("sync"), "ping", json!({})).await;
         wire
     }
 
     /// Sends `initialize` (id `"init"`) and returns the whole response message.
-    pub async fn initialize(&mut self, version: &str) -> Value {
+    pub(crate) async fn initialize(&mut self, version: &str) -> Value {
         self.call(
             json!("init"),
             "initialize",
@@ -49,17 +51,17 @@ impl Wire {
     }
 
     /// Sends one frame as is.
-    pub fn send(&self, frame: impl Into<String>) {
+    pub(crate) fn send(&self, frame: impl Into<String>) {
         self.transport.tx.send(frame.into()).unwrap();
     }
 
     /// Sends one JSON value as a frame.
-    pub fn send_json(&self, frame: &Value) {
+    pub(crate) fn send_json(&self, frame: &Value) {
         self.send(frame.to_string());
     }
 
     /// The next frame's text; fails the test after [`PATIENCE`].
-    pub async fn recv_text(&mut self) -> String {
+    pub(crate) async fn recv_text(&mut self) -> String {
         match tokio::time::timeout(PATIENCE, self.transport.rx.recv()).await {
             Ok(Some(text)) => text,
             Ok(None) => panic!("the server closed the connection"),
@@ -68,25 +70,25 @@ impl Wire {
     }
 
     /// The next frame, parsed.
-    pub async fn recv(&mut self) -> Value {
+    pub(crate) async fn recv(&mut self) -> Value {
         let text = self.recv_text().await;
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("server sent invalid JSON ({e}): {text}"))
     }
 
     /// The next frame if one comes within `wait`.
-    pub async fn recv_within(&mut self, wait: Duration) -> Option<String> {
+    pub(crate) async fn recv_within(&mut self, wait: Duration) -> Option<String> {
         tokio::time::timeout(wait, self.transport.rx.recv()).await.ok().flatten()
     }
 
     /// Asserts that nothing arrives for [`QUIET`].
-    pub async fn assert_quiet(&mut self) {
+    pub(crate) async fn assert_quiet(&mut self) {
         if let Some(frame) = self.recv_within(QUIET).await {
             panic!("expected silence, got {frame}");
         }
     }
 
     /// Waits for the message whose `id` equals `id` (keeping everything else in `skipped`).
-    pub async fn wait_for(&mut self, id: &Value) -> Value {
+    pub(crate) async fn wait_for(&mut self, id: &Value) -> Value {
         loop {
             let msg = self.recv().await;
             if msg.get("id") == Some(id) && msg.get("method").is_none() {
@@ -97,20 +99,20 @@ impl Wire {
     }
 
     /// Sends a request and returns the whole response message (`result` or `error`).
-    pub async fn call(&mut self, id: Value, method: &str, params: Value) -> Value {
+    pub(crate) async fn call(&mut self, id: Value, method: &str, params: Value) -> Value {
         self.send_json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         self.wait_for(&id).await
     }
 
     /// Sends a request and returns its `result`; fails the test on an error response.
-    pub async fn result(&mut self, id: Value, method: &str, params: Value) -> Value {
+    pub(crate) async fn result(&mut self, id: Value, method: &str, params: Value) -> Value {
         let msg = self.call(id, method, params).await;
         assert!(msg.get("error").is_none(), "unexpected error: {msg}");
         msg["result"].clone()
     }
 
     /// The skipped messages with `method`, removed from `skipped`.
-    pub fn take_notifications(&mut self, method: &str) -> Vec<Value> {
+    pub(crate) fn take_notifications(&mut self, method: &str) -> Vec<Value> {
         let (hits, rest) = std::mem::take(&mut self.skipped).into_iter().partition(|m| m["method"] == method);
         self.skipped = rest;
         hits
@@ -118,13 +120,13 @@ impl Wire {
 }
 
 /// The `error.code` of a response message.
-pub fn error_code(msg: &Value) -> i64 {
+pub(crate) fn error_code(msg: &Value) -> i64 {
     msg["error"]["code"].as_i64().unwrap_or_else(|| panic!("not an error response: {msg}"))
 }
 
 /// The `{"error":{..}}` object of an `isError` tool result, after checking that the text block
 /// and `structuredContent` carry the same object.
-pub fn tool_error(result: &Value) -> Value {
+pub(crate) fn tool_error(result: &Value) -> Value {
     assert_eq!(result["isError"], true, "not an error result: {result}");
     let content = result["content"].as_array().unwrap();
     assert_eq!(content.len(), 1, "one text block: {result}");
@@ -137,6 +139,6 @@ pub fn tool_error(result: &Value) -> Value {
 }
 
 /// The masked error every unhandled failure becomes.
-pub fn masked_internal() -> Value {
+pub(crate) fn masked_internal() -> Value {
     json!({"code": "INTERNAL_ERROR", "message": "An internal error occurred.", "retryable": false})
 }

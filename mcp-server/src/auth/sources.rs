@@ -83,12 +83,12 @@ impl Sources {
             #[cfg(feature = "http")]
             if let Some(headers) = ext.get::<http::HeaderMap>() {
                 networked = true;
-                if let Some(c) = self.from_headers(headers) {
+                if let Some(c) = self.header_credentials(headers) {
                     return Some(c);
                 }
             }
         }
-        if let Some(c) = self.from_meta(meta) {
+        if let Some(c) = self.meta_credentials(meta) {
             return Some(c);
         }
         if networked {
@@ -98,7 +98,7 @@ impl Sources {
     }
 
     #[cfg(feature = "http")]
-    fn from_headers(&self, headers: &http::HeaderMap) -> Option<Credentials> {
+    fn header_credentials(&self, headers: &http::HeaderMap) -> Option<Credentials> {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         if let Some(token) = text("authorization").and_then(bearer_token) {
             return Some(Credentials::bearer(token, CredentialSource::Transport));
@@ -108,7 +108,7 @@ impl Sources {
     }
 
     /// `_meta[key]`: `"Bearer <token>"` or a bare token.
-    fn from_meta(&self, meta: Option<&Map<String, Value>>) -> Option<Credentials> {
+    fn meta_credentials(&self, meta: Option<&Map<String, Value>>) -> Option<Credentials> {
         let value = meta?.get(self.meta_key.as_deref()?)?.as_str()?.trim();
         let token = bearer_token(value).unwrap_or(value);
         (!token.is_empty()).then(|| Credentials::bearer(token, CredentialSource::Meta))
@@ -146,7 +146,10 @@ mod tests {
     fn stdio_uses_the_environment_unless_meta_overrides() {
         let s = sources(Some("example.com/authorization"), Some("env-token"));
         let env = s.find(None, None);
-        assert_eq!(env.map(|c| (c.secret, c.source)), Some((Secret::Bearer("env-token".into()), CredentialSource::Environment)));
+        assert_eq!(
+            env.map(|c| (c.secret, c.source)),
+            Some((Secret::Bearer("env-token".into()), CredentialSource::Environment))
+        );
         let m = meta(json!({"example.com/authorization": "Bearer gw-token"}));
         let c = s.find(None, Some(&m));
         assert_eq!(c.map(|c| (c.secret, c.source)), Some((Secret::Bearer("gw-token".into()), CredentialSource::Meta)));

@@ -66,12 +66,20 @@ impl ExceptionHandlers {
     }
 
     /// The handler for `err`'s own concrete type, ready to run.
-    pub fn find_exact<'a>(&'a self, ctx: &'a RequestContext, err: &'a (dyn StdError + 'static)) -> Option<HandlerCall<'a>> {
+    pub fn find_exact<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        err: &'a (dyn StdError + 'static),
+    ) -> Option<HandlerCall<'a>> {
         self.handlers.iter().find_map(|(_, h)| h.try_handle(ctx, err)).map(HandlerCall)
     }
 
     /// The handler for `err`'s concrete type, else for the nearest error along its `source()` chain.
-    pub fn find_chain<'a>(&'a self, ctx: &'a RequestContext, err: &'a (dyn StdError + 'static)) -> Option<HandlerCall<'a>> {
+    pub fn find_chain<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        err: &'a (dyn StdError + 'static),
+    ) -> Option<HandlerCall<'a>> {
         let mut current = Some(err);
         while let Some(e) = current {
             if let Some(call) = self.find_exact(ctx, e) {

@@ -24,19 +24,63 @@ impl<E: std::fmt::Display> TaskOutcome for Result<(), E> {
     }
 }
 
+/// Something [`BackgroundTasks::add`] accepts: a future, or a closure returning one (an `async`
+/// closure included). `M` only tells the two impls apart; it is always inferred.
+pub trait IntoBackgroundTask<M>: Send + 'static {
+    #[doc(hidden)]
+    fn into_task(self) -> BgTask;
+}
+
+/// Marks the [`IntoBackgroundTask`] impl for futures.
+#[derive(Debug)]
+pub enum FutureTask {}
+
+/// Marks the [`IntoBackgroundTask`] impl for closures returning a future.
+#[derive(Debug)]
+pub enum ClosureTask {}
+
+impl<F> IntoBackgroundTask<FutureTask> for F
+where
+    F: Future + Send + 'static,
+    F::Output: TaskOutcome,
+{
+    fn into_task(self) -> BgTask {
+        Box::pin(async move { self.await.into_outcome() })
+    }
+}
+
+impl<C, F> IntoBackgroundTask<ClosureTask> for C
+where
+    C: FnOnce() -> F + Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: TaskOutcome,
+{
+    fn into_task(self) -> BgTask {
+        // The closure runs when the task's turn comes, not when it is added.
+        Box::pin(async move { self().await.into_outcome() })
+    }
+}
+
 /// Work to run after the response has been written to the transport.
 ///
-/// Tasks run in the order added, one after another; a failing or panicking task is logged and
-/// the rest still run. They are tracked by the server and drained (within a deadline) at shutdown.
+/// Tasks run in the order added, one after another; a failing (`Err`) or panicking task is
+/// logged and the rest still run. They are tracked by the server and drained (within its
+/// shutdown deadline) by [`ServerHandle::shutdown`](crate::ServerHandle::shutdown). A request the
+/// client cancelled sends no response, so its background tasks never run.
 ///
 /// ```
 /// use mcp_server::{tool, BackgroundTasks};
 ///
-/// /// Create a user, then send the welcome mail in the background.
+/// async fn send_welcome_email(to: String) -> Result<(), std::io::Error> {
+///     tracing::info!(%to, "welcome mail sent");
+///     Ok(())
+/// }
+///
+/// /// Create a user, then send the welcome mail and count the sign-up in the background.
 /// #[tool]
 /// async fn create_user(email: String, bg: BackgroundTasks) -> String {
-///     let to = email.clone();
-///     bg.add(async move { tracing::info!(%to, "welcome mail sent") });
+///     bg.add(send_welcome_email(email.clone())); // a future
+///     bg.add(|| async { tracing::info!("sign-up counted") }); // a closure returning one
 ///     format!("created {email}")
 /// }
 /// ```
@@ -50,13 +94,10 @@ impl BackgroundTasks {
         Self { ctx }
     }
 
-    /// Queues `task` to run after the response is sent.
-    pub fn add<F>(&self, task: F)
-    where
-        F: Future + Send + 'static,
-        F::Output: TaskOutcome,
-    {
-        let boxed: BgTask = Box::pin(async move { task.await.into_outcome() });
+    /// Queues `task` — a future, or a closure returning one — to run after the response is sent.
+    /// Its output is `()` or a `Result<(), E: Display>` whose error is logged.
+    pub fn add<M>(&self, task: impl IntoBackgroundTask<M>) {
+        let boxed = task.into_task();
         match self.ctx.inner.background.lock() {
             Ok(mut g) => g.push(boxed),
             Err(p) => p.into_inner().push(boxed),
@@ -73,7 +114,14 @@ pub(crate) async fn run_background(tasks: Vec<BgTask>, written: Option<tokio::sy
         match AssertUnwindSafe(task).catch_unwind().await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!(task = i, error = %e, "background task failed"),
-            Err(_) => tracing::error!(task = i, "background task panicked"),
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(task = i, panic = %msg, "background task panicked");
+            }
         }
     }
 }

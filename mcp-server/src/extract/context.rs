@@ -134,6 +134,16 @@ impl RequestContext {
         self.inner.extensions.as_deref()
     }
 
+    /// Closes the SSE stream carrying this request's messages, after the messages already sent,
+    /// without ending the request (SSE polling, SEP-1699): the client reconnects with
+    /// `Last-Event-ID` after the stream's `retry` delay and receives everything sent meanwhile,
+    /// the response included. Use it to free a connection during long work. Returns false where
+    /// there is no such stream (stdio, in-memory, JSON responses, stateless HTTP).
+    pub fn close_sse_stream(&self) -> bool {
+        let closable = self.extensions().and_then(|e| e.get::<crate::transport::StreamControl>()).is_some();
+        closable && self.inner.reply.close_stream()
+    }
+
     /// The request's cancellation token.
     pub fn cancellation(&self) -> CancellationToken {
         CancellationToken::new(self.inner.cancel.clone())

@@ -25,6 +25,11 @@ impl Extensions {
         self.map.insert(TypeId::of::<T>(), Arc::new(value));
     }
 
+    /// Inserts a value already behind an `Arc` (shared with the caller).
+    pub fn insert_arc<T: Send + Sync + 'static>(&mut self, value: Arc<T>) {
+        self.map.insert(TypeId::of::<T>(), value);
+    }
+
     /// The value of type `T`, if present.
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.map.get(&TypeId::of::<T>()).and_then(|v| v.downcast_ref::<T>())

@@ -14,7 +14,7 @@ mod peer;
 mod progress;
 mod state;
 
-pub use background::{BackgroundTasks, TaskOutcome};
+pub use background::{BackgroundTasks, ClosureTask, FutureTask, IntoBackgroundTask, TaskOutcome};
 pub use cancel::{CancellationToken, Cancelled};
 pub(crate) use context::ContextInner;
 pub use context::RequestContext;

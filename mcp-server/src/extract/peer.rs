@@ -1,5 +1,7 @@
 use super::RequestContext;
 use crate::jsonrpc::ErrorObject;
+use crate::protocol::{CreateMessageRequest, CreateMessageResult, ElicitResult, ElicitationSchema, Root};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -21,11 +23,32 @@ pub enum PeerError {
     /// The request that made the call was cancelled.
     #[error("the request was cancelled")]
     Cancelled,
+    /// The client's answer does not have the expected shape.
+    #[error("the client's answer is malformed: {0}")]
+    InvalidResponse(String),
 }
 
 /// Server→client requests from inside a tool: sampling, elicitation, roots.
 ///
-/// They travel on the calling request's stream (on HTTP, its POST response stream).
+/// They travel on the calling request's stream (on HTTP, its POST response stream), so they work
+/// on every transport. Each checks first that the client declared the capability.
+///
+/// ```
+/// use mcp_server::protocol::{ElicitationSchema, FormField};
+/// use mcp_server::{tool, Peer, PeerError};
+///
+/// /// Ask the user where to ship.
+/// #[tool]
+/// async fn ship(peer: Peer) -> Result<String, PeerError> {
+///     let form = ElicitationSchema::new()
+///         .required("region", FormField::titled_choice([("eu", "Europe"), ("us", "United States")]));
+///     let answer = peer.elicit_form("Where should we ship?", &form).await?;
+///     Ok(match answer.get::<String>("region") {
+///         Some(region) if answer.is_accepted() => format!("shipping to {region}"),
+///         _ => "not shipping".to_string(),
+///     })
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Peer {
     ctx: RequestContext,
@@ -105,4 +128,72 @@ impl Peer {
         self.require("roots")?;
         self.request("roots/list", json!({})).await
     }
+
+    /// `sampling/createMessage` with typed params and result.
+    ///
+    /// ```
+    /// use mcp_server::protocol::CreateMessageRequest;
+    /// use mcp_server::{tool, Peer, PeerError};
+    ///
+    /// /// Summarise a text with the client's model.
+    /// #[tool]
+    /// async fn summarise(text: String, peer: Peer) -> Result<String, PeerError> {
+    ///     let answer = peer.sample(CreateMessageRequest::new(200).user(format!("Summarise: {text}"))).await?;
+    ///     Ok(answer.text().unwrap_or_default())
+    /// }
+    /// ```
+    ///
+    /// # Cancellation safety
+    /// Dropping the future abandons the request; a late answer is ignored.
+    pub async fn sample(&self, request: CreateMessageRequest) -> Result<CreateMessageResult, PeerError> {
+        let params = serde_json::to_value(&request).map_err(|e| PeerError::InvalidResponse(e.to_string()))?;
+        typed(self.create_message(params).await?)
+    }
+
+    /// `elicitation/create` in form mode with a typed schema and result.
+    ///
+    /// # Cancellation safety
+    /// Dropping the future abandons the request; a late answer is ignored.
+    pub async fn elicit_form(&self, message: &str, schema: &ElicitationSchema) -> Result<ElicitResult, PeerError> {
+        typed(self.elicit(message, schema.to_value()).await?)
+    }
+
+    /// `roots/list`, typed.
+    ///
+    /// # Cancellation safety
+    /// Dropping the future abandons the request; a late answer is ignored.
+    pub async fn roots(&self) -> Result<Vec<Root>, PeerError> {
+        #[derive(serde::Deserialize)]
+        struct Roots {
+            roots: Vec<Root>,
+        }
+        Ok(typed::<Roots>(self.list_roots().await?)?.roots)
+    }
+}
+
+/// A tool may return `PeerError` directly (`?`): the model sees a structured error saying what
+/// the client could not do; the client's own error text is not passed on.
+impl crate::error::ToolErrorSpec for PeerError {
+    fn to_tool_error(&self) -> crate::error::ToolError {
+        use crate::error::ToolError;
+        match self {
+            Self::Unsupported(cap) => ToolError::new(
+                "CLIENT_CAPABILITY_MISSING",
+                format!("This tool needs the client's `{cap}` capability, which it did not declare."),
+            ),
+            Self::Rpc(_) | Self::InvalidResponse(_) => {
+                ToolError::new("CLIENT_REQUEST_FAILED", "The client could not complete the request.")
+            }
+            Self::Timeout(_) => {
+                ToolError::new("CLIENT_TIMEOUT", "The client did not answer in time.").with_retryable(true)
+            }
+            Self::Closed | Self::Cancelled => {
+                ToolError::new("CANCELLED", "The request ended before the client answered.")
+            }
+        }
+    }
+}
+
+fn typed<T: DeserializeOwned>(value: Value) -> Result<T, PeerError> {
+    serde_json::from_value(value).map_err(|e| PeerError::InvalidResponse(e.to_string()))
 }

@@ -81,8 +81,10 @@ impl<'de> Deserialize<'de> for IdField {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    jsonrpc: Option<String>,
+struct Envelope<'a> {
+    /// Borrowed from the frame when it has no escapes: it is only compared.
+    #[serde(borrow)]
+    jsonrpc: Option<std::borrow::Cow<'a, str>>,
     #[serde(default)]
     id: IdField,
     method: Option<String>,
@@ -96,7 +98,7 @@ fn invalid(id: Option<RequestId>, why: &str) -> FrameError {
 }
 
 fn decode_envelope(raw: &str) -> Result<Incoming, FrameError> {
-    let env: Envelope = match serde_json::from_str(raw) {
+    let env: Envelope<'_> = match serde_json::from_str(raw) {
         Ok(e) => e,
         Err(e) if e.is_data() => return Err(invalid(None, "not a JSON-RPC 2.0 message object")),
         Err(e) => {
@@ -110,19 +112,25 @@ fn decode_envelope(raw: &str) -> Result<Incoming, FrameError> {
     let id = match env.id {
         IdField::Absent => None,
         IdField::Valid(id) => Some(id),
+        IdField::Null if env.method.is_none() => {
+            // An error response to a frame the peer could not read: nothing to answer.
+            return Err(FrameError { reply: false, ..invalid(None, "response with a null id") });
+        }
         IdField::Null => return Err(invalid(None, "id must not be null")),
         IdField::Invalid => return Err(invalid(None, "id must be a string or an integer")),
     };
+    // A message with a method and no id is a notification: never answered, even when malformed.
+    let reply = id.is_some() || env.method.is_none();
     if env.jsonrpc.as_deref() != Some("2.0") {
-        return Err(invalid(id, "\"jsonrpc\" must be \"2.0\""));
+        return Err(FrameError { reply, ..invalid(id, "\"jsonrpc\" must be \"2.0\"") });
     }
     if let Some(method) = env.method {
         if env.result.is_some() || env.error.is_some() {
-            return Err(invalid(id, "a request carries no result or error"));
+            return Err(FrameError { reply, ..invalid(id, "a request carries no result or error") });
         }
         if let Some(p) = &env.params {
             if !matches!(p.get().trim_start().as_bytes().first(), Some(b'{' | b'[')) {
-                return Err(invalid(id, "params must be an object"));
+                return Err(FrameError { reply, ..invalid(id, "params must be an object") });
             }
         }
         let params = env.params;
@@ -246,6 +254,15 @@ mod tests {
         assert_eq!(single("[1,").unwrap_err().error.code, -32700);
         assert_eq!(single("[]").unwrap_err().error.code, -32600);
         assert_eq!(single("42").unwrap_err().error.code, -32600);
+    }
+
+    #[test]
+    fn malformed_notifications_and_null_id_responses_are_not_answered() {
+        assert!(!single(r#"{"jsonrpc":"2.0","method":"x","params":5}"#).unwrap_err().reply);
+        assert!(!single(r#"{"method":"x"}"#).unwrap_err().reply);
+        assert!(!single(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}"#).unwrap_err().reply);
+        assert!(single(r#"{"jsonrpc":"2.0","id":null,"method":"x"}"#).unwrap_err().reply);
+        assert!(single(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":5}"#).unwrap_err().reply);
     }
 
     #[test]

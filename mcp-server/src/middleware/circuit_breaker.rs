@@ -1,11 +1,13 @@
 //! [`CircuitBreakerMiddleware`]: stop calling a failing dependency, reject at once, probe for recovery.
 
 mod circuit;
+mod error;
 
 pub use circuit::CircuitState;
+pub use error::CircuitOpenError;
 
 use super::{CallKind, CallOutcome, CallRequest, Middleware, Next};
-use crate::error::{BuildError, CallError, FailureKind, ToolError, ToolErrorSpec};
+use crate::error::{BuildError, CallError, FailureKind};
 use crate::tool::ToolDefinition;
 use circuit::{Admission, Circuit, Policy, Transition, Verdict};
 use futures_util::future::BoxFuture;
@@ -300,43 +302,12 @@ impl Middleware for CircuitBreakerMiddleware {
     }
 }
 
-/// The error an open circuit rejects a call with: on the wire `CIRCUIT_OPEN`, `retryable: true`,
-/// `details: {"tool", "retry_after_seconds"}`, unless an exception handler for this type replaces it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("circuit open for tool `{tool}`: retry in {}s", self.retry_after_secs())]
-pub struct CircuitOpenError {
-    /// The tool whose circuit is open.
-    pub tool: String,
-    /// How long until the circuit lets a probe call through.
-    pub retry_after: Duration,
-}
-
-impl CircuitOpenError {
-    /// [`retry_after`](Self::retry_after) in whole seconds, rounded up (what the wire reports).
-    pub fn retry_after_secs(&self) -> u64 {
-        let d = self.retry_after;
-        d.as_secs() + u64::from(d.subsec_nanos() > 0)
-    }
-}
-
-impl ToolErrorSpec for CircuitOpenError {
-    fn to_tool_error(&self) -> ToolError {
-        let secs = self.retry_after_secs();
-        ToolError::new(
-            "CIRCUIT_OPEN",
-            format!("Tool `{}` is temporarily unavailable: its circuit is open after repeated failures.", self.tool),
-        )
-        .with_retryable(true)
-        .with_suggestion(format!("Retry in {secs}s."))
-        .with_details(serde_json::json!({ "tool": self.tool, "retry_after_seconds": secs }))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::error::ToolError;
     use crate::protocol::CallToolResult;
     use crate::testing::TestClient;
     use crate::tool::{NoArgs, Tool, ToolResult};
@@ -344,11 +315,21 @@ mod tests {
     use serde_json::{json, Value};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// A hand-written tool that answers with the next scripted outcome (or the last one forever).
+    /// What the scripted tool does on one call.
+    #[derive(Clone, Copy)]
+    enum Step {
+        Ok,
+        UpstreamDown,
+        Declined,
+        Panic,
+    }
+    use Step::{Declined, Panic, UpstreamDown};
+
+    /// A hand-written tool that plays its script, one step per call (the last step forever).
     struct Scripted {
         name: &'static str,
         delay: Duration,
-        script: Arc<Vec<fn() -> ToolResult>>,
+        script: Vec<Step>,
         calls: Arc<AtomicUsize>,
     }
 
@@ -360,27 +341,20 @@ mod tests {
             Box::pin(async move {
                 let n = self.calls.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(self.delay).await;
-                (self.script[n.min(self.script.len() - 1)])()
+                let error = |code, retryable| CallError::tool(ToolError::new(code, code).with_retryable(retryable));
+                match self.script[n.min(self.script.len() - 1)] {
+                    Step::Ok => Ok(CallToolResult::text("ok")),
+                    UpstreamDown => Err(error("UPSTREAM_ERROR", true)),
+                    Declined => Err(error("CARD_DECLINED", false)),
+                    Panic => panic!("boom"),
+                }
             })
         }
     }
 
-    fn ok() -> ToolResult {
-        Ok(CallToolResult::text("ok"))
-    }
-    fn upstream_down() -> ToolResult {
-        Err(CallError::tool(ToolError::new("UPSTREAM_ERROR", "upstream down").with_retryable(true)))
-    }
-    fn declined() -> ToolResult {
-        Err(CallError::tool(ToolError::new("CARD_DECLINED", "declined")))
-    }
-    fn boom() -> ToolResult {
-        panic!("boom")
-    }
-
-    fn tool(name: &'static str, delay: Duration, script: Vec<fn() -> ToolResult>) -> (Scripted, Arc<AtomicUsize>) {
+    fn tool(name: &'static str, delay: Duration, script: Vec<Step>) -> (Scripted, Arc<AtomicUsize>) {
         let calls = Arc::new(AtomicUsize::new(0));
-        (Scripted { name, delay, script: Arc::new(script), calls: Arc::clone(&calls) }, calls)
+        (Scripted { name, delay, script, calls: Arc::clone(&calls) }, calls)
     }
 
     fn code(result: &Value) -> &str {
@@ -394,7 +368,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn opens_rejects_probes_and_closes() {
         let cb = breaker();
-        let (t, calls) = tool("pay", Duration::ZERO, vec![upstream_down, upstream_down, upstream_down, ok]);
+        let (t, calls) = tool("pay", Duration::ZERO, vec![UpstreamDown, UpstreamDown, UpstreamDown, Step::Ok]);
         let client = TestClient::connect(McpServer::new("t").tool(t).middleware(cb.clone())).await.unwrap();
         for _ in 0..3 {
             assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "UPSTREAM_ERROR");
@@ -420,9 +394,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn domain_errors_cancellations_and_excluded_tools_never_open() {
         let cb = breaker().excluded_tools(["health"]);
-        let (declines, _) = tool("pay", Duration::ZERO, vec![declined]);
-        let (health, health_calls) = tool("health", Duration::ZERO, vec![upstream_down]);
-        let (slow, _) = tool("slow", Duration::from_secs(60), vec![upstream_down]);
+        let (declines, _) = tool("pay", Duration::ZERO, vec![Declined]);
+        let (health, health_calls) = tool("health", Duration::ZERO, vec![UpstreamDown]);
+        let (slow, _) = tool("slow", Duration::from_secs(60), vec![UpstreamDown]);
         let server = McpServer::new("t").tool(declines).tool(health).tool(slow).middleware(cb.clone());
         let client = TestClient::connect(server).await.unwrap();
         for _ in 0..10 {
@@ -444,7 +418,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn panics_count_and_a_failed_probe_reopens_for_a_full_timeout() {
         let cb = breaker();
-        let (t, calls) = tool("pay", Duration::ZERO, vec![boom]);
+        let (t, calls) = tool("pay", Duration::ZERO, vec![Panic]);
         let client = TestClient::connect(McpServer::new("t").tool(t).middleware(cb.clone())).await.unwrap();
         for _ in 0..3 {
             assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "INTERNAL_ERROR");
@@ -461,7 +435,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn one_probe_at_a_time_and_a_dropped_probe_is_released() {
         let cb = breaker();
-        let (t, calls) = tool("pay", Duration::from_secs(5), vec![upstream_down, upstream_down, upstream_down, ok]);
+        let (t, calls) = tool("pay", Duration::from_secs(5), vec![UpstreamDown, UpstreamDown, UpstreamDown, Step::Ok]);
         let client = TestClient::connect(McpServer::new("t").tool(t).middleware(cb.clone())).await.unwrap();
         for _ in 0..3 {
             client.call_tool("pay", json!({})).await.unwrap();
@@ -483,7 +457,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn dropping_the_probe_future_releases_the_slot() {
         let cb = breaker().failure_threshold(1);
-        let (t, _) = tool("pay", Duration::ZERO, vec![upstream_down]);
+        let (t, _) = tool("pay", Duration::ZERO, vec![UpstreamDown]);
         let client = TestClient::connect(McpServer::new("t").tool(t).middleware(cb.clone())).await.unwrap();
         client.call_tool("pay", json!({})).await.unwrap();
         tokio::time::advance(Duration::from_secs(30)).await;
@@ -501,8 +475,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn reset_and_reset_all_close_circuits() {
         let cb = breaker().failure_threshold(1);
-        let (a, _) = tool("a", Duration::ZERO, vec![upstream_down]);
-        let (b, _) = tool("b", Duration::ZERO, vec![upstream_down]);
+        let (a, _) = tool("a", Duration::ZERO, vec![UpstreamDown]);
+        let (b, _) = tool("b", Duration::ZERO, vec![UpstreamDown]);
         let client = TestClient::connect(McpServer::new("t").tool(a).tool(b).middleware(cb.clone())).await.unwrap();
         client.call_tool("a", json!({})).await.unwrap();
         client.call_tool("b", json!({})).await.unwrap();
@@ -533,12 +507,5 @@ mod tests {
         ] {
             assert!(!is(&CallError::new(kind, ToolError::new("X", "x").with_retryable(true))), "{kind:?}");
         }
-    }
-
-    #[test]
-    fn retry_after_rounds_up() {
-        let e = |ms| CircuitOpenError { tool: "t".into(), retry_after: Duration::from_millis(ms) };
-        assert_eq!((e(0).retry_after_secs(), e(1).retry_after_secs(), e(2000).retry_after_secs()), (0, 1, 2));
-        assert_eq!(e(1500).to_string(), "circuit open for tool `t`: retry in 2s");
     }
 }

@@ -32,13 +32,23 @@
 //! // A call then records: ["outer: before", "inner", "outer: after"].
 //! ```
 
+mod audit;
 mod chain;
 mod circuit_breaker;
 mod request;
+#[cfg(feature = "webhook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
+pub mod webhook;
 
+pub use audit::{
+    verify_audit_log, AuditKey, AuditKeyError, AuditMiddleware, BreakReason, BrokenEntry, VerifyReport, AUDIT_KEY_ENV,
+};
 pub use chain::{from_fn, FromFn, Next};
 pub use circuit_breaker::{CircuitBreakerMiddleware, CircuitOpenError, CircuitState};
 pub use request::{CallKind, CallOutcome, CallOutput, CallRequest};
+#[cfg(feature = "webhook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
+pub use webhook::{WebhookBuilder, WebhookConfigError, WebhookEvent, WebhookMiddleware, WebhookPayload};
 
 pub(crate) use chain::{run_chain, Endpoint};
 

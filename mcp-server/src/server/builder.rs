@@ -131,6 +131,22 @@ impl McpServer {
         self
     }
 
+    /// Registers shared state you keep a handle to: tools receive the same `Arc` as `State<T>`.
+    ///
+    /// ```
+    /// use mcp_server::McpServer;
+    /// use std::sync::{atomic::AtomicBool, Arc};
+    ///
+    /// let maintenance = Arc::new(AtomicBool::new(false));
+    /// let server = McpServer::new("svc").shared_state(Arc::clone(&maintenance));
+    /// # let _ = server;
+    /// ```
+    #[must_use]
+    pub fn shared_state<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        self.state.insert_arc(value);
+        self
+    }
+
     /// Registers shared state in place (the `&mut` form of [`McpServer::state`]).
     pub fn add_state<T: Send + Sync + 'static>(&mut self, value: T) -> &mut Self {
         self.state.insert(value);

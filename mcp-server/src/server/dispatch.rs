@@ -64,7 +64,10 @@ impl SessionState {
         reply: &Outbound,
         ext: Option<Arc<Extensions>>,
     ) {
-        if !versions::allows_batches(self.version()) {
+        // Batches exist only in 2025-03-26, and only once it was negotiated (or, for stateless
+        // transports, set per request): before `initialize` nothing was.
+        let negotiated = self.stateless || self.protocol_version.get().is_some();
+        if !negotiated || !versions::allows_batches(self.version()) {
             let e = ErrorObject::new(
                 jsonrpc::INVALID_REQUEST,
                 "Invalid Request: JSON-RPC batches are not supported in this protocol version",

@@ -11,10 +11,14 @@ pub(crate) enum OutFrame {
         /// Fired once the frame has been written (background tasks wait on it).
         written: Option<oneshot::Sender<()>>,
         /// Set when the frame is the response to this request.
+        #[cfg_attr(not(feature = "http"), allow(dead_code, reason = "read by the HTTP transport"))]
         response_to: Option<RequestId>,
     },
     /// The request finished without a response (it was cancelled).
-    NoResponse(RequestId),
+    NoResponse(#[cfg_attr(not(feature = "http"), allow(dead_code, reason = "read by the HTTP transport"))] RequestId),
+    /// End the transport stream carrying these frames once the frames before it are written; the
+    /// request goes on and the client resumes the stream (HTTP SSE polling). Ignored elsewhere.
+    CloseStream,
 }
 
 /// A cheap, cloneable sink of outgoing frames: a session's general stream, or one request's
@@ -53,5 +57,10 @@ impl Outbound {
 
     pub(crate) fn no_response(&self, id: RequestId) {
         let _ = self.tx.send(OutFrame::NoResponse(id));
+    }
+
+    /// Asks the transport to end this stream after the frames already sent (see [`OutFrame::CloseStream`]).
+    pub(crate) fn close_stream(&self) -> bool {
+        self.tx.send(OutFrame::CloseStream).is_ok()
     }
 }

@@ -39,6 +39,8 @@ pub(crate) struct ServerShared {
     pub(crate) config: ServerConfig,
     pub(crate) tracker: TaskTracker,
     pub(crate) shutdown: CancellationToken,
+    /// Cancelled when shutdown begins: transports stop taking new work and end idle streams.
+    pub(crate) draining: CancellationToken,
     sessions: Mutex<HashMap<u64, Weak<SessionState>>>,
     next_session: AtomicU64,
     registry_edit: Mutex<()>,
@@ -67,6 +69,7 @@ impl ServerShared {
             config,
             tracker: TaskTracker::new(),
             shutdown: CancellationToken::new(),
+            draining: CancellationToken::new(),
             sessions: Mutex::new(HashMap::new()),
             next_session: AtomicU64::new(1),
             registry_edit: Mutex::new(()),
@@ -177,6 +180,7 @@ impl ServerHandle {
     /// Stops accepting work, cancels in-flight requests, then drains background tasks and
     /// middleware (webhook queues, audit writer) within the configured deadline.
     pub async fn shutdown(&self) {
+        self.shared.draining.cancel();
         let deadline = self.shared.config.shutdown_deadline;
         self.shared.tracker.close();
         let drained = tokio::time::timeout(deadline, self.shared.tracker.wait()).await.is_ok();

@@ -54,7 +54,9 @@ pub(super) struct Policy {
 enum Phase {
     Closed,
     /// Rejecting until `until`; from then on the next call becomes the probe.
-    Open { until: Instant },
+    Open {
+        until: Instant,
+    },
     /// The probe of the current generation is in flight.
     Probing,
 }
@@ -106,7 +108,9 @@ pub(super) struct Circuit {
 
 impl Circuit {
     pub(super) fn new() -> Self {
-        Self { core: Mutex::new(Core { phase: Phase::Closed, consecutive_failures: 0, opened_at: None, generation: 0 }) }
+        Self {
+            core: Mutex::new(Core { phase: Phase::Closed, consecutive_failures: 0, opened_at: None, generation: 0 }),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Core> {

@@ -71,7 +71,7 @@ impl std::fmt::Debug for WebhookBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL (Slack hook URLs embed a token), header values and secret are credentials.
         f.debug_struct("WebhookBuilder")
-            .field("events", &self.events)
+            .field("events", &WebhookEvent::ALL.iter().filter(|e| self.events & e.bit() != 0).collect::<Vec<_>>())
             .field("headers", &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>())
             .field("timeout", &self.timeout)
             .field("workers", &self.workers)
@@ -188,7 +188,8 @@ impl WebhookBuilder {
         }
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
-            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| WebhookConfigError::InvalidHeader(name.clone()))?;
+            let n =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| WebhookConfigError::InvalidHeader(name.clone()))?;
             let mut v = HeaderValue::from_str(value).map_err(|_| WebhookConfigError::InvalidHeader(name.clone()))?;
             v.set_sensitive(true);
             headers.append(n, v);

@@ -104,23 +104,20 @@ impl WebhookMiddleware {
         self.shared.config.events & event.bit() != 0
     }
 
-    fn emit(&self, base: &Base, event: WebhookEvent, error: Option<WebhookErrorInfo>) {
-        self.shared.enqueue(WebhookPayload {
-            event,
-            tool: Arc::clone(&base.tool),
-            client_id: base.client_id.clone(),
-            request_id: base.request_id.clone(),
-            timestamp: payload::unix_now(),
-            error,
+    /// Queues `event` for the call `req`; the payload is only built if the queue has room.
+    fn emit(&self, req: &CallRequest, event: WebhookEvent, error: impl FnOnce() -> Option<WebhookErrorInfo>) {
+        self.shared.enqueue(|| {
+            let ctx = req.context();
+            WebhookPayload {
+                event,
+                tool: Arc::clone(&req.name),
+                client_id: ctx.client_id().map(str::to_string),
+                request_id: ctx.request_id().to_string(),
+                timestamp: payload::unix_now(),
+                error: error(),
+            }
         });
     }
-}
-
-/// What every event of one call shares, taken before the call runs.
-struct Base {
-    tool: Arc<str>,
-    client_id: Option<String>,
-    request_id: String,
 }
 
 impl Middleware for WebhookMiddleware {
@@ -129,30 +126,27 @@ impl Middleware for WebhookMiddleware {
             return next.run(req);
         }
         Box::pin(async move {
-            let ctx = req.context().clone();
-            let base = Base {
-                tool: Arc::clone(&req.name),
-                client_id: ctx.client_id().map(str::to_string),
-                request_id: ctx.request_id().to_string(),
-            };
+            // What the events need, kept before `req` moves down the chain (a few `Arc` clones).
+            let call = req.clone();
             if self.wants(WebhookEvent::ToolCall) {
-                self.emit(&base, WebhookEvent::ToolCall, None);
+                self.emit(&call, WebhookEvent::ToolCall, || None);
             }
             let outcome = next.run(req).await;
             // A cancelled call gets no response: it is neither a success nor a failure.
-            if ctx.is_cancelled() {
+            if call.context().is_cancelled() {
                 return outcome;
             }
             match &outcome {
-                Ok(_) if self.wants(WebhookEvent::ToolSuccess) => self.emit(&base, WebhookEvent::ToolSuccess, None),
+                Ok(_) if self.wants(WebhookEvent::ToolSuccess) => self.emit(&call, WebhookEvent::ToolSuccess, || None),
                 Err(e) if e.kind != FailureKind::Cancelled && self.wants(WebhookEvent::ToolError) => {
                     // The mapped wire error, never the raw internal text.
-                    let info = WebhookErrorInfo {
-                        code: e.error.code.clone(),
-                        message: e.error.message.clone(),
-                        retryable: e.error.retryable,
-                    };
-                    self.emit(&base, WebhookEvent::ToolError, Some(info));
+                    self.emit(&call, WebhookEvent::ToolError, || {
+                        Some(WebhookErrorInfo {
+                            code: e.error.code.clone(),
+                            message: e.error.message.clone(),
+                            retryable: e.error.retryable,
+                        })
+                    });
                 }
                 _ => {}
             }
@@ -195,7 +189,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let start = Instant::now();
         for n in 0..1000 {
-            w.shared.enqueue(payload(n));
+            w.shared.enqueue(|| payload(n));
         }
         assert!(start.elapsed() < Duration::from_millis(500), "enqueue must not wait");
         assert!(w.dropped() >= 990, "dropped {}", w.dropped());
@@ -208,7 +202,7 @@ mod tests {
     async fn after_shutdown_events_are_dropped() {
         let w = WebhookMiddleware::new(DEAD).unwrap_or_else(|e| panic!("{e}"));
         w.shutdown().await;
-        w.shared.enqueue(payload(1));
+        w.shared.enqueue(|| payload(1));
         assert_eq!(w.dropped(), 1);
     }
 
@@ -222,7 +216,7 @@ mod tests {
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         for n in 0..5 {
-            w.shared.enqueue(payload(n));
+            w.shared.enqueue(|| payload(n));
         }
         let start = Instant::now();
         w.shutdown().await;
