@@ -3,21 +3,29 @@
 //! - `get_employee(employee_id)` looks an employee up; an unknown id raises
 //!   `EmployeeNotFoundError`, which the `handle_not_found` exception handler turns into
 //!   `EMPLOYEE_NOT_FOUND`.
-//! - `create_employee(name, email, department)` stores a new employee and answers at once; the
-//!   welcome email and the audit event run as background tasks *after* the response is written.
-//!   Creating someone in a restricted department without the `hr-admin` role raises
-//!   `InsufficientPermissionsError`, mapped to `FORBIDDEN` by `handle_permissions`.
+//! - `create_employee(name, email, department)` — `auth = true`, as in the seed — stores a new
+//!   employee and answers at once; the welcome email and the audit event run as background tasks
+//!   *after* the response is written. Without valid credentials it answers
+//!   `AUTHENTICATION_ERROR`. Creating someone in a restricted department without the `hr-admin`
+//!   role (from the caller's token) raises `InsufficientPermissionsError`, mapped to `FORBIDDEN`
+//!   by `handle_permissions`. `get_employee` needs no credentials.
 //!
 //! ```text
 //! cargo run --example hr_api            # stdio; logs (welcome mail, audit) go to stderr
 //! ```
+//! Credentials: JWT (HS256) from `MCP_AUTH_TOKEN` on stdio, verified with `MCP_JWT_SECRET`; with
+//! neither set, a demo secret and a demo token (role `hr-admin`) are generated and printed on
+//! stderr (see `examples/security/mod.rs` and `docs/security.md`).
 //! Environment: `HR_EMAIL_LATENCY_MS` (default 200) is how long the simulated mail server takes;
 //! `HR_EMAIL_FAIL=1` makes it fail, to see a failed background task logged while the audit task
 //! still runs and the response is unaffected.
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "security/mod.rs"]
+mod security;
 
+use mcp_server::auth::AuthMiddleware;
 use mcp_server::{exception_handler, tool, BackgroundTasks, Json, McpServer, RequestContext, State, ToolError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -161,10 +169,7 @@ async fn log_audit_event(db: Arc<HrStore>, action: &str, actor: String, employee
 ///
 /// The welcome email and the audit log run in the background after the response is returned.
 /// If they fail, it's logged but doesn't affect the response.
-// AUTH: the seed declares this tool `auth = true`. Add `auth` to the attribute above once the
-// server installs an authentication middleware (`McpServer::build` refuses an `auth` tool
-// without one), and the `hr-admin` role check below will see real roles from the token.
-#[tool(destructive)]
+#[tool(destructive, auth = true)]
 async fn create_employee(
     #[arg(description = "Full name")] name: String,
     #[arg(description = "Work email")] email: String,
@@ -184,8 +189,9 @@ async fn create_employee(
     Ok(Json(Created { id: employee.id, name, status: "created" }))
 }
 
-/// The HR server: both tools, both exception handlers, the store as shared state.
-pub(crate) fn server(db: Arc<HrStore>) -> McpServer {
+/// The HR server: both tools, both exception handlers, the store as shared state, and `auth`
+/// (required: `create_employee` is `auth = true`, and the server refuses to build without it).
+pub(crate) fn server(db: Arc<HrStore>, auth: AuthMiddleware) -> McpServer {
     McpServer::new("hr-api")
         .version(env!("CARGO_PKG_VERSION"))
         .instructions("Look up and create employees. Welcome emails and audit events are sent in the background.")
@@ -194,6 +200,7 @@ pub(crate) fn server(db: Arc<HrStore>) -> McpServer {
         .tool(CreateEmployeeTool)
         .exception_handler(HandleNotFoundHandler)
         .exception_handler(HandlePermissionsHandler)
+        .middleware(auth)
 }
 
 fn env_ms(name: &str, default: u64) -> Duration {
@@ -205,5 +212,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     common::init_logging();
     let fails = std::env::var("HR_EMAIL_FAIL").is_ok_and(|v| v == "1" || v == "true");
     let db = Arc::new(HrStore::seeded(env_ms("HR_EMAIL_LATENCY_MS", 200), fails));
-    common::serve(server(db)).await
+    let auth = security::jwt_auth("hr_api", "hr-api", &["hr-admin"])?;
+    common::serve(server(db, auth)).await
 }

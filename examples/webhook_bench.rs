@@ -4,8 +4,9 @@
 //! never answers (so only the call-path cost remains). Prints calls/s for each.
 //!
 //! ```text
-//! cargo run --release --example webhook_bench -- [--calls 50000] [--concurrency 64] [--rounds 3]
+//! cargo run --release --example webhook_bench -- [--calls 50000] [--concurrency 64] [--rounds 3] [--tool-us 0]
 //! ```
+//! `--tool-us N` makes each call wait N µs first, like a tool doing I/O (default 0: a bare echo).
 //!
 //! Rounds alternate between the set-ups and the median of each is reported, both as wall-clock
 //! calls/s and as calls per CPU-second of the server process (steadier when other work shares the
@@ -24,11 +25,19 @@ use mcp_server::testing::TestClient;
 use mcp_server::{tool, McpServer};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Echo the text back.
+/// Simulated work per call, in microseconds (`--tool-us`; 0 = a bare echo).
+static TOOL_US: AtomicU64 = AtomicU64::new(0);
+
+/// Echo the text back (after `--tool-us` of simulated I/O).
 #[tool]
 async fn echo(text: String) -> String {
+    let us = TOOL_US.load(Ordering::Relaxed);
+    if us > 0 {
+        tokio::time::sleep(Duration::from_micros(us)).await;
+    }
     text
 }
 
@@ -156,9 +165,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let calls = arg("--calls", 50_000);
     let concurrency = arg("--concurrency", 64).max(1);
     let rounds = arg("--rounds", 3).max(1);
+    TOOL_US.store(arg("--tool-us", 0) as u64, Ordering::Relaxed);
     let (mut receiver, url) = spawn_receiver()?;
     let stalled = stalled_receiver().await?;
-    println!("{calls} echo calls over {concurrency} concurrent tasks, {rounds} rounds each");
+    let work = match TOOL_US.load(Ordering::Relaxed) {
+        0 => String::new(),
+        us => format!(" (each waiting {us} µs, like a tool doing I/O)"),
+    };
+    println!("{calls} echo calls{work} over {concurrency} concurrent tasks, {rounds} rounds each");
 
     // Warm up both paths (connection pool, allocator, code caches).
     run(McpServer::new("warm").tool(EchoTool), calls / 10, concurrency).await?;

@@ -115,7 +115,8 @@ async fn entries_carry_the_documented_fields() {
     let ok = entries[0].as_object().unwrap();
     let mut keys: Vec<&str> = ok.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["args", "client_id", "duration_ms", "request_id", "status", "timestamp", "tool"]);
+    assert_eq!(keys, ["args", "authenticated", "client_id", "duration_ms", "request_id", "status", "timestamp", "tool"]);
+    assert_eq!(ok["authenticated"], false);
     assert_eq!(ok["tool"], "charge_card");
     assert_eq!(ok["status"], "success");
     assert_eq!(ok["client_id"], "test-client");
@@ -257,8 +258,10 @@ async fn entries_name_the_authenticated_caller_and_record_auth_failures() {
     handle.shutdown().await;
     let entries: Vec<Value> = lines(&path).iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(entries[0]["client_id"], "hr-portal");
+    assert_eq!(entries[0]["authenticated"], true);
     assert_eq!(entries[0]["status"], "success");
     assert_eq!(entries[1]["client_id"], "test-client", "unauthenticated: the clientInfo name");
+    assert_eq!(entries[1]["authenticated"], false);
     assert_eq!(entries[1]["error_code"], "AUTHENTICATION_ERROR");
     assert!(verify_audit_log(&path, &key()).unwrap().is_ok());
 }

@@ -1,6 +1,7 @@
 //! The `hr_api` example through `TestClient` (issue 3, item 8): exception handlers map the
 //! domain errors to `EMPLOYEE_NOT_FOUND` / `FORBIDDEN`, and the welcome email and audit event run
-//! after the response.
+//! after the response; `create_employee` is `auth = true` (the caller and their roles come from
+//! the auth middleware), `get_employee` needs no credentials.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 #[path = "../examples/hr_api.rs"]
@@ -8,16 +9,22 @@
 mod hr_api;
 
 use hr_api::{AuditEvent, HrStore};
-use mcp_server::auth::Identity;
-use mcp_server::middleware::{from_fn, CallRequest, Next};
+use mcp_server::auth::{ApiKeyAuth, AuthMiddleware, CredentialSource, Credentials};
 use mcp_server::testing::TestClient;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Auth whose (stdio) caller is `client_id` with `roles`: an API key presented as the process's
+/// credentials, as `MCP_AUTH_TOKEN` would be.
+fn auth_as(client_id: &str, roles: &[&str]) -> AuthMiddleware {
+    AuthMiddleware::new(ApiKeyAuth::new().key("hr-test-key-0001", client_id, roles))
+        .process_credentials(Credentials::api_key("hr-test-key-0001", CredentialSource::Static))
+}
+
 async fn connect(email_latency: Duration, email_fails: bool) -> (TestClient, Arc<HrStore>) {
     let db = Arc::new(HrStore::seeded(email_latency, email_fails));
-    let client = TestClient::connect(hr_api::server(Arc::clone(&db))).await.unwrap();
+    let client = TestClient::connect(hr_api::server(Arc::clone(&db), auth_as("hr-portal", &[]))).await.unwrap();
     (client, db)
 }
 
@@ -80,7 +87,7 @@ async fn create_answers_before_the_welcome_email_is_sent() {
     assert_eq!(*db.outbox.lock().unwrap(), [("E003".to_string(), "alan@example.com".to_string())]);
     assert_eq!(
         *db.audit.lock().unwrap(),
-        [AuditEvent { action: "CREATE_EMPLOYEE".into(), actor: "test-client".into(), employee_id: "E003".into() }]
+        [AuditEvent { action: "CREATE_EMPLOYEE".into(), actor: "hr-portal".into(), employee_id: "E003".into() }]
     );
 }
 
@@ -121,13 +128,8 @@ async fn restricted_department_is_forbidden_without_the_role() {
 
 #[tokio::test]
 async fn an_hr_admin_may_create_executives() {
-    // Stands in for an auth middleware: it attaches an identity carrying the `hr-admin` role.
     let db = Arc::new(HrStore::seeded(Duration::ZERO, false));
-    let server = hr_api::server(Arc::clone(&db)).middleware(from_fn(|req: CallRequest, next: Next| {
-        let identity = Identity { roles: vec!["hr-admin".into()], ..Identity::new("people-ops") };
-        let ctx = req.context().with_identity(identity);
-        next.run(req.with_context(ctx))
-    }));
+    let server = hr_api::server(Arc::clone(&db), auth_as("people-ops", &["hr-admin"]));
     let client = TestClient::connect(server).await.unwrap();
     let r = client
         .call_tool(
@@ -150,4 +152,22 @@ async fn tools_are_listed_with_their_schemas() {
     let create = &tools[1];
     assert_eq!(create["inputSchema"]["required"], json!(["name", "email", "department"]));
     assert_eq!(create["annotations"]["destructiveHint"], true);
+}
+
+#[tokio::test]
+async fn create_employee_needs_credentials_and_get_employee_does_not() {
+    let db = Arc::new(HrStore::seeded(Duration::ZERO, false));
+    let keys = ApiKeyAuth::new().key("hr-test-key-0001", "hr-portal", &[]);
+    let client = TestClient::connect(hr_api::server(Arc::clone(&db), AuthMiddleware::new(keys))).await.unwrap();
+    let r = client
+        .call_tool("create_employee", json!({ "name": "Mallory", "email": "m@example.com", "department": "Research" }))
+        .await
+        .unwrap();
+    assert_eq!(r["isError"], true);
+    assert_eq!(r["structuredContent"]["error"]["code"], "AUTHENTICATION_ERROR");
+    assert_eq!(r["structuredContent"]["error"]["retryable"], false);
+    let got = client.call_tool("get_employee", json!({ "employee_id": "E001" })).await.unwrap();
+    assert_eq!(got["structuredContent"]["name"], "Ada Lovelace");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(db.audit.lock().unwrap().is_empty(), "nothing was created");
 }

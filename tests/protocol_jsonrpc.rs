@@ -5,6 +5,7 @@
 mod support;
 
 use mcp_server::protocol::ResourceContents;
+use mcp_server::transport::stdio::serve_streams;
 use mcp_server::{tool, McpServer, Resource, ServerHandle};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -290,4 +291,36 @@ async fn bad_input_never_drops_another_requests_response() {
         }
     }
     assert_eq!(wire.call(json!("after"), "ping", json!({})).await["result"], json!({}));
+}
+
+/// The newline-delimited framing (what stdio uses), over an in-process byte stream: an oversized
+/// line is rejected without being buffered, CRLF and blank lines are fine, EOF ends the session.
+#[tokio::test]
+async fn oversized_lines_on_a_byte_stream() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let handle = server();
+    let (client, server_end) = tokio::io::duplex(64 * 1024);
+    let (server_read, server_write) = tokio::io::split(server_end);
+    let serving = tokio::spawn(async move { serve_streams(&handle, server_read, server_write).await });
+    let (client_read, mut client_write) = tokio::io::split(client);
+    let mut lines = BufReader::new(client_read).lines();
+    let mut next = async || -> Value {
+        let line = tokio::time::timeout(support::PATIENCE, lines.next_line()).await.unwrap().unwrap().unwrap();
+        serde_json::from_str(&line).unwrap()
+    };
+
+    let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}"#;
+    client_write.write_all(format!("{init}\n").as_bytes()).await.unwrap();
+    assert_eq!(next().await["result"]["protocolVersion"], "2025-11-25");
+    let oversized = format!(r#"{{"jsonrpc":"2.0","id":2,"method":"ping","pad":"{}"}}"#, "z".repeat(4000));
+    let frames = format!("{oversized}\n\n   \n{}\r\n", r#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#);
+    client_write.write_all(frames.as_bytes()).await.unwrap();
+    let rejected = next().await;
+    assert_eq!((error_code(&rejected), rejected["id"].clone()), (-32600, Value::Null), "{rejected}");
+    assert_eq!(next().await, json!({"jsonrpc": "2.0", "id": 3, "result": {}}));
+
+    client_write.shutdown().await.unwrap();
+    drop(client_write);
+    let served = tokio::time::timeout(support::PATIENCE, serving).await.unwrap().unwrap();
+    assert!(served.is_ok(), "{served:?}");
 }

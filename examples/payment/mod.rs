@@ -1,7 +1,12 @@
 //! The payment API of the seed's circuit-breaker story, shared by `examples/payment_api.rs` and
 //! its integration test (`tests/payment_api.rs`): a simulated payment provider (no network),
 //! `charge_card` behind a `CircuitBreakerMiddleware`, the seed's `CircuitOpenError` handler, and
-//! health checks with the provider as a required check.
+//! health checks with the provider as a required check. [`payment_api_with`] wraps it in the
+//! seed's combined stack (signed audit → webhook → circuit breaker → JWT auth; see `stack.rs`).
+
+pub(crate) mod stack;
+
+pub(crate) use stack::SecurityStack;
 
 use mcp_server::health::ReadinessReport;
 use mcp_server::{
@@ -226,17 +231,34 @@ pub(crate) struct PaymentApi {
     pub(crate) health: HealthCheck,
 }
 
-/// Builds the payment API for `config`.
+/// Builds the payment API for `config` (circuit breaker only, as in the resilience guide).
+#[allow(dead_code, reason = "the binary serves the full stack; tests/payment_api.rs uses this one")]
 pub(crate) fn payment_api(config: &PaymentConfig) -> PaymentApi {
+    payment_api_with(config, SecurityStack::default())
+}
+
+/// Builds the payment API for `config` inside the seed's full stack, outermost first:
+/// audit → webhook → circuit breaker → auth (each layer present when `security` holds it).
+pub(crate) fn payment_api_with(config: &PaymentConfig, security: SecurityStack) -> PaymentApi {
     let breaker = CircuitBreakerMiddleware::new()
         .failure_threshold(config.failure_threshold) // open after N consecutive failures
         .recovery_timeout(config.recovery_timeout) // wait before testing recovery
         .excluded_tools(["health"]); // never circuit-break health checks
 
     let provider = PaymentProvider::new(config);
-    let mut server = McpServer::new("payment-api")
-        .version(env!("CARGO_PKG_VERSION"))
-        .middleware(breaker.clone())
+    let mut server = McpServer::new("payment-api").version(env!("CARGO_PKG_VERSION"));
+    // First added = outermost: audit sees every outcome (auth failures and open circuits too).
+    if let Some(audit) = security.audit {
+        server = server.middleware(audit);
+    }
+    if let Some(webhook) = security.webhook {
+        server = server.middleware(webhook);
+    }
+    server = server.middleware(breaker.clone());
+    if let Some(auth) = security.auth {
+        server = server.middleware(auth);
+    }
+    let mut server = server
         .exception_handler(HandleCircuitOpenHandler)
         .tool(ChargeCardTool)
         .tool(HealthTool)

@@ -34,26 +34,21 @@ fn random_secret() -> String {
 /// `MCP_AUTH_TOKEN`. Announces on stderr where the secret comes from and, unless a token is set,
 /// prints a demo token (valid 1 h, client id `demo-agent`, `roles`).
 pub(crate) fn jwt_auth(example: &str, audience: &str, roles: &[&str]) -> Result<AuthMiddleware, String> {
-    let secret = match env(JWT_SECRET_ENV) {
-        Some(s) => {
-            eprintln!("{example}: JWT auth (HS256, aud {audience}) with the secret from {JWT_SECRET_ENV}");
-            s
-        }
-        None => {
-            let s = random_secret();
-            eprintln!("{example}: JWT auth (HS256, aud {audience}) with a demo secret generated now;");
-            eprintln!("{example}:   to keep it across restarts: export {JWT_SECRET_ENV}={s}");
-            s
-        }
+    let (secret, generated) = match env(JWT_SECRET_ENV) {
+        Some(s) => (s, false),
+        None => (random_secret(), true),
     };
+    let origin = if generated { "a demo secret generated now" } else { "the secret from MCP_JWT_SECRET" };
+    eprintln!("{example}: JWT auth: HS256 with {origin}, audience {audience}, issuer {ISSUER}");
     let jwt = JwtAuth::hs256(&secret).map_err(|e| format!("{JWT_SECRET_ENV}: {e}"))?.audience(audience).issuer(ISSUER);
     if env(AUTH_TOKEN_ENV).is_some() {
         eprintln!("{example}: stdio calls present the token from {AUTH_TOKEN_ENV}");
     } else {
         let token = demo_token(&secret, audience, "demo-agent", roles, Duration::from_secs(3600))?;
-        eprintln!("{example}: stdio calls are anonymous; a demo token (1 h, client_id demo-agent, roles {roles:?}):");
-        eprintln!("{example}:   export {JWT_SECRET_ENV}={secret} {AUTH_TOKEN_ENV}={token}");
-        eprintln!("{example}:   (over HTTP send it as `Authorization: Bearer <token>`)");
+        let keep = if generated { format!("{JWT_SECRET_ENV}={secret} ") } else { String::new() };
+        eprintln!("{example}: stdio calls are anonymous. A demo token (1 h, client_id demo-agent, roles {roles:?}):");
+        eprintln!("{example}:   over HTTP: Authorization: Bearer {token}");
+        eprintln!("{example}:   over stdio, restart with: export {keep}{AUTH_TOKEN_ENV}={token}");
     }
     Ok(AuthMiddleware::new(jwt).credentials_from_env(AUTH_TOKEN_ENV))
 }

@@ -236,6 +236,7 @@ pub fn encode_request<T: Serialize>(id: &RequestId, method: &str, params: Option
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests fail loudly")]
 mod tests {
     use super::*;
 

@@ -46,6 +46,7 @@ fn strip_position(msg: &str) -> &str {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests fail loudly")]
 mod tests {
     use super::*;
 

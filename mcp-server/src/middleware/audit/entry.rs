@@ -17,8 +17,8 @@ pub(crate) struct Finished<'a> {
     pub(crate) args: Option<Value>,
 }
 
-/// The entry's fields: `timestamp, tool, client_id, request_id, status, duration_ms`,
-/// `error_code` on failure, `args` when enabled, and `kind` for resources and prompts.
+/// The entry's fields: `timestamp, tool, client_id, authenticated, request_id, status,
+/// duration_ms`, `error_code` on failure, `args` when enabled, and `kind` for resources and prompts.
 pub(crate) fn build(f: Finished<'_>) -> Map<String, Value> {
     let mut e = Map::new();
     e.insert("timestamp".into(), rfc3339(f.started).into());
@@ -28,6 +28,9 @@ pub(crate) fn build(f: Finished<'_>) -> Map<String, Value> {
     }
     // Read after the call: the auth middleware (inside this one) has recorded the caller by now.
     e.insert("client_id".into(), f.ctx.client_id().map_or(Value::Null, Value::from));
+    // Whether `client_id` was verified, or is only the name the client declared at initialize
+    // (no credentials, or a layer outside auth — an open circuit — answered first).
+    e.insert("authenticated".into(), f.ctx.identity().is_some().into());
     e.insert("request_id".into(), f.ctx.request_id().to_value());
     let status = match f.outcome {
         Ok(_) => "success",

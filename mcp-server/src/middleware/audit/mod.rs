@@ -22,9 +22,10 @@ use writer::{Writer, WriterOptions};
 /// The environment variable read for the signing key when none is configured.
 pub const AUDIT_KEY_ENV: &str = "MCP_AUDIT_KEY";
 
-/// Writes one JSON Lines entry per tool call: `timestamp, tool, client_id, request_id, status,
-/// duration_ms`, plus `error_code` on failure and `args` when [`include_args`](Self::include_args)
-/// is on.
+/// Writes one JSON Lines entry per tool call: `timestamp, tool, client_id, authenticated,
+/// request_id, status, duration_ms`, plus `error_code` on failure and `args` when
+/// [`include_args`](Self::include_args) is on. `authenticated` tells a verified `client_id` from
+/// the name a client merely declared at initialize.
 ///
 /// With [`signed`](Self::signed), every entry also carries `seq`, `prev_hash` (SHA-256 of the
 /// previous entry, a run of zeros for the first) and `hmac` (HMAC-SHA256 over the entry's

@@ -72,8 +72,9 @@ impl ServerHandle {
 
     /// [`serve_http`](Self::serve_http) with a configuration.
     pub async fn serve_http_with(&self, addr: impl ToSocketAddrs, config: HttpConfig) -> Result<(), ServeError> {
+        let signal = shutdown_signal()?;
         let listener = TcpListener::bind(addr).await?;
-        self.serve_http_listener(listener, config, shutdown_signal()).await
+        self.serve_http_listener(listener, config, signal).await
     }
 
     /// Serves streamable HTTP on a bound listener until `shutdown` completes (bind port 0 and read
@@ -159,29 +160,31 @@ impl McpServer {
     }
 }
 
-/// Ctrl-C, or SIGTERM (what Kubernetes sends) on Unix.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Ctrl-C, or SIGTERM (what Kubernetes sends) on Unix. The handlers are installed now, before
+/// the first connection is accepted, so a signal can never fall back to the default action.
+fn shutdown_signal() -> std::io::Result<futures_util::future::BoxFuture<'static, ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(Box::pin(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = interrupt.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+            tracing::info!("shutdown signal received");
+        }))
     }
-    tracing::info!("shutdown signal received");
+    #[cfg(not(unix))]
+    {
+        Ok(Box::pin(async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tracing::info!("shutdown signal received");
+        }))
+    }
 }
 
 fn method_not_allowed(stateless: bool) -> Response {
