@@ -115,7 +115,10 @@ async fn entries_carry_the_documented_fields() {
     let ok = entries[0].as_object().unwrap();
     let mut keys: Vec<&str> = ok.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["args", "authenticated", "client_id", "duration_ms", "request_id", "status", "timestamp", "tool"]);
+    assert_eq!(
+        keys,
+        ["args", "authenticated", "client_id", "duration_ms", "request_id", "status", "timestamp", "tool"]
+    );
     assert_eq!(ok["authenticated"], false);
     assert_eq!(ok["tool"], "charge_card");
     assert_eq!(ok["status"], "success");
@@ -169,6 +172,12 @@ async fn every_kind_of_tampering_is_found_at_its_line() {
     replayed.insert(3, original[1].clone());
     let b = at(replayed);
     assert_eq!((b.line, b.reason), (4, BreakReason::OutOfSequence { expected: 4, found: 2 }));
+
+    // A duplicated key: parsers keep the last value (so the HMAC holds), some readers the first.
+    let mut duplicated = original.clone();
+    duplicated[1] = duplicated[1].replacen('{', "{\"client_id\":\"someone-else\",", 1);
+    let b = at(duplicated);
+    assert_eq!((b.line, b.reason), (2, BreakReason::NotCanonical));
 
     // One byte of the last entry's HMAC.
     let mut byte = original.clone();

@@ -393,8 +393,7 @@ async fn post(http: &reqwest::Client, url: &str, session: Option<&str>, auth: Op
     let session = res.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string());
     let text = res.text().await.unwrap();
     // SSE: the last non-empty `data:` line (the stream opens with an empty priming event).
-    let data =
-        text.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim).filter(|d| !d.is_empty()).next_back();
+    let data = text.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim).rfind(|d| !d.is_empty());
     let data = data.unwrap_or(&text).trim().to_string();
     let mut v: Value = if data.is_empty() { json!({}) } else { serde_json::from_str(&data).unwrap() };
     if let Some(s) = session {

@@ -10,7 +10,9 @@ mod payment;
 mod security;
 
 use mcp_server::auth::{AuthMiddleware, JwtAuth};
-use mcp_server::middleware::{verify_audit_log, AuditKey, AuditMiddleware, VerifyReport, WebhookEvent, WebhookMiddleware};
+use mcp_server::middleware::{
+    verify_audit_log, AuditKey, AuditMiddleware, VerifyReport, WebhookEvent, WebhookMiddleware,
+};
 use mcp_server::protocol::versions::LATEST;
 use mcp_server::testing::TestClient;
 use mcp_server::CircuitState;

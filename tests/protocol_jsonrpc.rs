@@ -309,7 +309,8 @@ async fn oversized_lines_on_a_byte_stream() {
         serde_json::from_str(&line).unwrap()
     };
 
-    let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}"#;
+    let init =
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}"#;
     client_write.write_all(format!("{init}\n").as_bytes()).await.unwrap();
     assert_eq!(next().await["result"]["protocolVersion"], "2025-11-25");
     let oversized = format!(r#"{{"jsonrpc":"2.0","id":2,"method":"ping","pad":"{}"}}"#, "z".repeat(4000));

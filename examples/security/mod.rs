@@ -98,7 +98,10 @@ pub(crate) fn signed_audit(example: &str, path_env: &str) -> Result<AuditMiddlew
             path.display()
         );
     } else {
-        eprintln!("{example}:   signed with the key from {AUDIT_KEY_ENV}; verify: cargo run --example audit_verify -- {}", path.display());
+        eprintln!(
+            "{example}:   signed with the key from {AUDIT_KEY_ENV}; verify: cargo run --example audit_verify -- {}",
+            path.display()
+        );
     }
     Ok(AuditMiddleware::new(path).signed(true).key(key))
 }

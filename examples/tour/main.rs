@@ -60,7 +60,7 @@ async fn circuit_breaker(client: &TestClient, tour: &server::Tour) -> Res<()> {
         tour.breaker.get_state("charge_card")
     ));
     tour.provider.set_down(true);
-    step(&format!("{}", note("the payment provider goes down; failure_threshold = 3, recovery_timeout = 1s")));
+    step(&note("the payment provider goes down; failure_threshold = 3, recovery_timeout = 1s"));
     step(&format!("health://ready → {}", bad(&readiness(client).await?)));
     for i in 1..=3 {
         let t = Instant::now();
@@ -73,7 +73,7 @@ async fn circuit_breaker(client: &TestClient, tour: &server::Tour) -> Res<()> {
     let state = tour.breaker.get_state("charge_card");
     step(&format!("call 4: {} in {} (rejected at once) — circuit {state}", describe(&r), ms(t)));
     tour.provider.set_down(false);
-    step(&format!("{}", note("the provider recovers; waiting for the recovery timeout...")));
+    step(&note("the provider recovers; waiting for the recovery timeout..."));
     step(&format!("health://ready → {}", good(&readiness(client).await?)));
     tokio::time::sleep(Duration::from_millis(1100)).await;
     step(&format!("circuit {} — the next call is the single probe", tour.breaker.get_state("charge_card")));

@@ -10,12 +10,15 @@ use std::sync::Arc;
 /// use std::sync::atomic::{AtomicU64, Ordering};
 ///
 /// #[derive(Default)]
-/// struct Counter(AtomicU64);
+/// struct Counter {
+///     hits: AtomicU64,
+/// }
 ///
 /// /// Count calls.
 /// #[tool]
 /// async fn hit(counter: State<Counter>) -> String {
-///     (counter.0.fetch_add(1, Ordering::Relaxed) + 1).to_string()
+///     // `counter.0` would be `State`'s own `Arc<Counter>`: reach fields by name (or deref).
+///     (counter.hits.fetch_add(1, Ordering::Relaxed) + 1).to_string()
 /// }
 ///
 /// let server = McpServer::new("counter").state(Counter::default()).tool(HitTool);

@@ -1,6 +1,6 @@
 //! Offline verification of a signed audit log.
 
-use super::chain::{entry_hash, hmac_matches, AuditKey, GENESIS};
+use super::chain::{canonical, entry_hash, hmac_matches, AuditKey, GENESIS};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::io::{self, BufRead, BufReader};
@@ -74,6 +74,10 @@ pub enum BreakReason {
     Unsigned,
     /// The HMAC does not match: the entry was modified, or forged without the key.
     BadHmac,
+    /// The signed content is intact but the line is not the text the writer wrote (keys
+    /// duplicated or reordered, whitespace added): what a reader sees may differ from what
+    /// was signed.
+    NotCanonical,
     /// The sequence number is not the next one: entries were deleted, reordered or duplicated.
     OutOfSequence {
         /// The sequence number this line should carry.
@@ -92,6 +96,7 @@ impl fmt::Display for BreakReason {
             Self::Incomplete => f.write_str("the last line is incomplete"),
             Self::Unsigned => f.write_str("the entry is not signed (no seq, prev_hash or hmac)"),
             Self::BadHmac => f.write_str("HMAC mismatch: the entry was modified or inserted"),
+            Self::NotCanonical => f.write_str("the line is not in its signed form (duplicated keys or reformatting)"),
             Self::OutOfSequence { expected, found } if found > expected => {
                 write!(f, "expected seq {expected}, found {found}: entries were deleted or reordered")
             }
@@ -148,6 +153,11 @@ pub fn verify_audit_log(path: impl AsRef<Path>, key: &AuditKey) -> io::Result<Ve
         };
         if !hmac_matches(key, &entry) {
             return broken(seq, BreakReason::BadHmac);
+        }
+        // A duplicated key parses as its last value: the signature holds, but a reader taking
+        // the first would see something else. The writer only ever writes the canonical form.
+        if canonical(&Value::Object(entry.clone())).as_bytes() != line {
+            return broken(seq, BreakReason::NotCanonical);
         }
         let expected = verified + 1;
         if found != expected {

@@ -105,14 +105,16 @@ impl ServerHandle {
         let path = config.path.clone();
         let (router, state) = self.router_with_state(config);
         let draining = self.shared.draining.clone();
-        let (fired_tx, fired_rx) = tokio::sync::oneshot::channel::<()>();
+        // Reports whether shutdown began elsewhere (`ServerHandle::shutdown`), whose caller then
+        // drains the server itself.
+        let (fired_tx, fired_rx) = tokio::sync::oneshot::channel::<bool>();
         let signal = async move {
-            tokio::select! {
-                () = shutdown => {}
-                () = draining.cancelled() => {}
-            }
+            let external = tokio::select! {
+                () = shutdown => false,
+                () = draining.cancelled() => true,
+            };
             draining.cancel();
-            let _ = fired_tx.send(());
+            let _ = fired_tx.send(external);
         };
         let listener = listener.tap_io(|tcp| {
             if let Err(e) = tcp.set_nodelay(true) {
@@ -122,9 +124,9 @@ impl ServerHandle {
         tracing::info!(url = %format!("http://{local}{path}"), "serving MCP over streamable HTTP");
         let serve = axum::serve(listener, router).with_graceful_shutdown(signal).into_future();
         let mut serve = std::pin::pin!(serve);
-        let finished = tokio::select! {
-            r = &mut serve => Some(r),
-            _ = fired_rx => None,
+        let (finished, external) = tokio::select! {
+            r = &mut serve => (Some(r), false),
+            fired = fired_rx => (None, fired.unwrap_or(false)),
         };
         let result = match finished {
             Some(r) => r,
@@ -140,7 +142,9 @@ impl ServerHandle {
                 }
             }
         };
-        self.shutdown().await;
+        if !external {
+            self.shutdown().await;
+        }
         state.sessions.close_all(self);
         result.map_err(ServeError::Io)
     }
