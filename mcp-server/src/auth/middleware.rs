@@ -60,7 +60,7 @@ impl std::fmt::Debug for AuthMiddleware {
 }
 
 impl AuthMiddleware {
-    /// Authenticates with `provider` ([`JwtAuth`](super::JwtAuth), [`ApiKeyAuth`](super::ApiKeyAuth)
+    /// Authenticates with `provider` (`JwtAuth` (feature `jwt`), [`ApiKeyAuth`](super::ApiKeyAuth)
     /// or your own).
     pub fn new(provider: impl AuthProvider) -> Self {
         Self {

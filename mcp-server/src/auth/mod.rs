@@ -1,4 +1,4 @@
-//! Authentication: the caller's [`Identity`], the [`AuthProvider`] trait with [`JwtAuth`] (feature
+//! Authentication: the caller's [`Identity`], the [`AuthProvider`] trait with `JwtAuth` (feature
 //! `jwt`) and [`ApiKeyAuth`], and the [`AuthMiddleware`] that enforces `auth = true` tools and
 //! role/scope guards.
 //!

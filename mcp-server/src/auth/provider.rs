@@ -160,7 +160,7 @@ impl ToolErrorSpec for AccessDenied {
 /// Turns credentials into an [`Identity`].
 ///
 /// Implement it to plug in any scheme (OAuth introspection, mTLS-derived identities, …);
-/// [`JwtAuth`](super::JwtAuth) and [`ApiKeyAuth`](super::ApiKeyAuth) are built in.
+/// `JwtAuth` (feature `jwt`) and [`ApiKeyAuth`](super::ApiKeyAuth) are built in.
 ///
 /// ```
 /// use futures_util::future::BoxFuture;

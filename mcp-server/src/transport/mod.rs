@@ -2,7 +2,7 @@
 //!
 //! - [`memory`]: paired in-process channels (what [`TestClient`](crate::testing::TestClient) uses);
 //! - [`stdio`]: newline-delimited JSON on stdin/stdout (logs belong on stderr);
-//! - [`http`] (feature `http`): streamable HTTP, as an axum router or a one-call server.
+//! - `http` (feature `http`): streamable HTTP, as an axum router or a one-call server.
 
 mod connection;
 #[cfg(feature = "http")]
