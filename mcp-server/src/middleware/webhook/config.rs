@@ -19,7 +19,7 @@ pub enum WebhookConfigError {
     /// The event set is empty.
     #[error("a webhook needs at least one event (`tool.call`, `tool.success` or `tool.error`)")]
     NoEvents,
-    /// The queue capacity or worker count is zero.
+    /// The queue capacity, the worker count or the batch size is zero.
     #[error("webhook `{0}` must be at least 1")]
     Zero(&'static str),
     /// The HTTP client could not be created (TLS set-up).
@@ -39,6 +39,14 @@ pub(crate) struct Config {
     pub(crate) max_backoff: Duration,
     pub(crate) secret: Option<Arc<[u8]>>,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) batch: Option<Batch>,
+}
+
+/// Batched delivery: at most `max_events` per POST, sent at most `max_delay` after the first.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Batch {
+    pub(crate) max_events: usize,
+    pub(crate) max_delay: Duration,
 }
 
 /// Configures a [`WebhookMiddleware`]; start with [`WebhookMiddleware::builder`].
@@ -53,6 +61,7 @@ pub(crate) struct Config {
 /// | [`backoff`](Self::backoff) | 200 ms, doubling, capped at 5 s |
 /// | [`signing_secret`](Self::signing_secret) | none (unsigned) |
 /// | [`shutdown_timeout`](Self::shutdown_timeout) | 5 s |
+/// | [`batch`](Self::batch) | off: one event per POST |
 pub struct WebhookBuilder {
     url: String,
     events: u8,
@@ -65,6 +74,7 @@ pub struct WebhookBuilder {
     max_backoff: Duration,
     secret: Option<Vec<u8>>,
     shutdown_timeout: Duration,
+    batch: Option<Batch>,
 }
 
 impl std::fmt::Debug for WebhookBuilder {
@@ -76,6 +86,7 @@ impl std::fmt::Debug for WebhookBuilder {
             .field("timeout", &self.timeout)
             .field("workers", &self.workers)
             .field("signed", &self.secret.is_some())
+            .field("batch", &self.batch)
             .finish_non_exhaustive()
     }
 }
@@ -94,6 +105,7 @@ impl WebhookBuilder {
             max_backoff: Duration::from_secs(5),
             secret: None,
             shutdown_timeout: Duration::from_secs(5),
+            batch: None,
         }
     }
 
@@ -170,6 +182,38 @@ impl WebhookBuilder {
         self
     }
 
+    /// Delivers events in batches: a worker collects up to `max_events` events, waiting at most
+    /// `max_delay` after the first one for the batch to fill, and POSTs them as **one JSON array**
+    /// of [`WebhookPayload`](super::WebhookPayload) objects, oldest first. Without this (the
+    /// default) every event is its own POST with a single object as the body, which is what
+    /// Slack-style endpoints expect; enable batching only for a receiver that reads arrays.
+    ///
+    /// A batch is one request: `X-Webhook-Event: batch`, `X-Webhook-Batch-Size: <n>`, one
+    /// `X-Webhook-Id` (kept across the batch's retries), and the signature covers the whole array
+    /// body. The batch is retried, delivered or given up on as a unit; the counters still count
+    /// events. At shutdown a partial batch is sent at once, without waiting for `max_delay`.
+    ///
+    /// Batching is what lets delivery keep up with tens of thousands of events per second: the
+    /// per-request cost (HTTP, TCP, the receiver's handler) is paid once per batch.
+    ///
+    /// ```
+    /// use mcp_server::middleware::WebhookMiddleware;
+    /// use std::time::Duration;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let webhook = WebhookMiddleware::builder("https://events.example.com/mcp")
+    ///     .batch(256, Duration::from_millis(20)) // up to 256 events per POST, at most 20 ms late
+    ///     .build()?;
+    /// # let _ = webhook;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn batch(mut self, max_events: usize, max_delay: Duration) -> Self {
+        self.batch = Some(Batch { max_events, max_delay });
+        self
+    }
+
     /// Checks the settings and creates the shared HTTP client. Workers start with the first event,
     /// so this may run outside a Tokio runtime.
     pub fn build(self) -> Result<WebhookMiddleware, WebhookConfigError> {
@@ -185,6 +229,9 @@ impl WebhookBuilder {
         }
         if self.workers == 0 {
             return Err(WebhookConfigError::Zero("workers"));
+        }
+        if self.batch.is_some_and(|b| b.max_events == 0) {
+            return Err(WebhookConfigError::Zero("batch max_events"));
         }
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
@@ -213,6 +260,7 @@ impl WebhookBuilder {
             max_backoff: self.max_backoff,
             secret: self.secret.map(Arc::from),
             shutdown_timeout: self.shutdown_timeout,
+            batch: self.batch,
         };
         Ok(WebhookMiddleware { shared: Arc::new(Shared::new(config, client)) })
     }
@@ -230,6 +278,7 @@ mod tests {
         assert!(bad(WebhookBuilder::new("http://x/").events([])).contains("at least one event"));
         assert!(bad(WebhookBuilder::new("http://x/").workers(0)).contains("workers"));
         assert!(bad(WebhookBuilder::new("http://x/").queue_capacity(0)).contains("queue_capacity"));
+        assert!(bad(WebhookBuilder::new("http://x/").batch(0, Duration::ZERO)).contains("batch max_events"));
         assert!(bad(WebhookBuilder::new("http://x/").header("bad name", "v")).contains("bad name"));
         assert!(bad(WebhookBuilder::new("http://x/").header("x-ok", "line\nbreak")).contains("x-ok"));
     }

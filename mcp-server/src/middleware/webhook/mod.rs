@@ -1,30 +1,40 @@
 //! [`WebhookMiddleware`]: POST a JSON event to a URL when a tool is called, succeeds or fails.
 //!
-//! Fire-and-forget by construction: the call path only does a non-blocking `try_send` into a
-//! bounded queue. A few workers, sharing one HTTP client (reqwest + rustls), deliver the events
-//! with bounded retries and exponential backoff. When the queue is full an event is dropped,
+//! Fire-and-forget by construction: the call path only reserves a slot in a bounded queue (never
+//! waiting) and stores a small plain struct in it; no JSON, no signing. A few workers, sharing one
+//! HTTP client (reqwest + rustls), serialize, sign and deliver the events with bounded retries and
+//! exponential backoff, one event per POST or, [opt-in](WebhookBuilder::batch), in batches. When the queue is full an event is dropped,
 //! counted ([`WebhookMiddleware::dropped`]) and logged (at most one line per few seconds). A slow
 //! or dead endpoint therefore never slows down or fails a tool call. At server shutdown the queue
 //! is closed and what it holds is delivered within [`WebhookBuilder::shutdown_timeout`].
 //!
 //! Each request carries `Content-Type: application/json`, `X-Webhook-Event`, `X-Webhook-Id` (one
-//! per event, the same on every retry, for de-duplication), `X-Webhook-Timestamp` (Unix seconds)
+//! per request, the same on every retry, for de-duplication), `X-Webhook-Timestamp` (Unix seconds)
 //! and, with a [signing secret](WebhookBuilder::signing_secret), `X-Webhook-Signature:
 //! sha256=<hex>` (HMAC-SHA256 over `"{timestamp}.{body}"`; check it with [`verify_signature`]).
-//! The body is a [`WebhookPayload`].
+//! The body is a [`WebhookPayload`]; with [batching](WebhookBuilder::batch) it is a JSON array of
+//! them, `X-Webhook-Event` is `batch` and `X-Webhook-Batch-Size` gives their number.
 
 mod config;
+mod delivery;
+mod event;
 mod payload;
+mod queue;
 mod signature;
 mod worker;
 
 pub use config::{WebhookBuilder, WebhookConfigError};
 pub use payload::{UnknownWebhookEvent, WebhookErrorInfo, WebhookEvent, WebhookPayload};
-pub use signature::{sign, verify_signature, EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+pub use signature::{
+    sign, verify_signature, BATCH_SIZE_HEADER, EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+};
 
 use super::{CallKind, CallOutcome, CallRequest, Middleware, Next};
-use crate::error::FailureKind;
+use crate::error::{FailureKind, ToolError};
+use crate::extract::RequestContext;
+use event::{unix_ms, QueuedEvent};
 use futures_util::future::BoxFuture;
+use smol_str::SmolStr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use worker::Shared;
@@ -85,7 +95,7 @@ impl WebhookMiddleware {
         self.shared.dropped.load(Ordering::Relaxed)
     }
 
-    /// Events the endpoint accepted (answered `2xx`).
+    /// Events the endpoint accepted (answered `2xx`); a batch counts as its number of events.
     pub fn delivered(&self) -> u64 {
         self.shared.delivered.load(Ordering::Relaxed)
     }
@@ -104,18 +114,19 @@ impl WebhookMiddleware {
         self.shared.config.events & event.bit() != 0
     }
 
-    /// Queues `event` for the call `req`; the payload is only built if the queue has room.
-    fn emit(&self, req: &CallRequest, event: WebhookEvent, error: impl FnOnce() -> Option<WebhookErrorInfo>) {
-        self.shared.enqueue(|| {
-            let ctx = req.context();
-            WebhookPayload {
-                event,
-                tool: Arc::clone(&req.name),
-                client_id: ctx.client_id().map(str::to_string),
-                request_id: ctx.request_id().to_string(),
-                timestamp: payload::unix_now(),
-                error: error(),
-            }
+    /// Queues `event` for a call of `tool`; the event is only built if the queue has room.
+    fn emit(&self, tool: &SmolStr, ctx: &RequestContext, event: WebhookEvent, error: Option<&ToolError>) {
+        self.shared.enqueue(|| QueuedEvent {
+            event,
+            tool: tool.clone(),
+            request_id: ctx.request_id().clone(),
+            // The caller as of this event: an auth middleware inside this one has run by the outcome.
+            client_id: ctx.client_id().map(SmolStr::new),
+            unix_ms: unix_ms(),
+            // The mapped wire error, never the raw internal text.
+            error: error.map(|e| {
+                Box::new(WebhookErrorInfo { code: e.code.clone(), message: e.message.clone(), retryable: e.retryable })
+            }),
         });
     }
 }
@@ -125,28 +136,30 @@ impl Middleware for WebhookMiddleware {
         if req.kind() != CallKind::Tool {
             return next.run(req);
         }
+        // Copied, not shared: inline for usual names, so queuing allocates nothing and the
+        // worker never frees (or touches the reference count of) the call path's memory.
+        let tool = SmolStr::new(req.name());
+        // `handle` runs right before the call goes down the chain: this is "before execution".
+        if self.wants(WebhookEvent::ToolCall) {
+            self.emit(&tool, req.context(), WebhookEvent::ToolCall, None);
+        }
+        if !self.wants(WebhookEvent::ToolSuccess) && !self.wants(WebhookEvent::ToolError) {
+            return next.run(req);
+        }
+        // What the outcome events need, kept before `req` moves down the chain (one `Arc` clone).
+        let ctx = req.context().clone();
         Box::pin(async move {
-            // What the events need, kept before `req` moves down the chain (a few `Arc` clones).
-            let call = req.clone();
-            if self.wants(WebhookEvent::ToolCall) {
-                self.emit(&call, WebhookEvent::ToolCall, || None);
-            }
             let outcome = next.run(req).await;
             // A cancelled call gets no response: it is neither a success nor a failure.
-            if call.context().is_cancelled() {
+            if ctx.is_cancelled() {
                 return outcome;
             }
             match &outcome {
-                Ok(_) if self.wants(WebhookEvent::ToolSuccess) => self.emit(&call, WebhookEvent::ToolSuccess, || None),
+                Ok(_) if self.wants(WebhookEvent::ToolSuccess) => {
+                    self.emit(&tool, &ctx, WebhookEvent::ToolSuccess, None);
+                }
                 Err(e) if e.kind != FailureKind::Cancelled && self.wants(WebhookEvent::ToolError) => {
-                    // The mapped wire error, never the raw internal text.
-                    self.emit(&call, WebhookEvent::ToolError, || {
-                        Some(WebhookErrorInfo {
-                            code: e.error.code.clone(),
-                            message: e.error.message.clone(),
-                            retryable: e.error.retryable,
-                        })
-                    });
+                    self.emit(&tool, &ctx, WebhookEvent::ToolError, Some(&e.error));
                 }
                 _ => {}
             }
@@ -164,13 +177,13 @@ mod tests {
     use super::*;
     use std::time::{Duration, Instant};
 
-    fn payload(n: usize) -> WebhookPayload {
-        WebhookPayload {
+    fn payload(n: usize) -> QueuedEvent {
+        QueuedEvent {
             event: WebhookEvent::ToolCall,
             tool: "t".into(),
+            request_id: crate::jsonrpc::RequestId::from(i64::try_from(n).unwrap_or_default()),
             client_id: None,
-            request_id: n.to_string(),
-            timestamp: 0.0,
+            unix_ms: 0,
             error: None,
         }
     }

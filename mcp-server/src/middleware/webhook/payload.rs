@@ -99,6 +99,10 @@ pub struct WebhookErrorInfo {
 /// middleware, else the `clientInfo.name` sent at initialize, else `null`. `request_id` is the
 /// JSON-RPC id as a string. `timestamp` is seconds since the Unix epoch (millisecond precision).
 /// `error` is present only on `tool.error`.
+///
+/// With [batched delivery](super::WebhookBuilder::batch) the body is instead a JSON array of these
+/// objects, oldest first (an array even when it holds one event); decode it as
+/// `Vec<WebhookPayload>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookPayload {
     /// Which event this is.
@@ -114,15 +118,6 @@ pub struct WebhookPayload {
     /// The mapped error (`tool.error` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<WebhookErrorInfo>,
-}
-
-/// Seconds since the Unix epoch, rounded to milliseconds.
-pub(crate) fn unix_now() -> f64 {
-    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
-    // Millisecond counts fit an f64 exactly for the next ~280 000 years.
-    #[expect(clippy::cast_precision_loss, reason = "exact for any realistic epoch milliseconds")]
-    let ms = ms as f64;
-    ms / 1000.0
 }
 
 #[cfg(test)]
@@ -156,10 +151,5 @@ mod tests {
         p.error = Some(WebhookErrorInfo { code: "X".into(), message: "y".into(), retryable: true });
         let v = serde_json::to_value(&p).unwrap_or_default();
         assert_eq!(v["error"], serde_json::json!({"code":"X","message":"y","retryable":true}));
-    }
-
-    #[test]
-    fn unix_now_is_recent() {
-        assert!(unix_now() > 1_700_000_000.0);
     }
 }

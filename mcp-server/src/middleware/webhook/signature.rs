@@ -12,10 +12,13 @@ use subtle::ConstantTimeEq;
 pub const SIGNATURE_HEADER: &str = "x-webhook-signature";
 /// The header carrying the Unix time (seconds) the signature covers.
 pub const TIMESTAMP_HEADER: &str = "x-webhook-timestamp";
-/// The header naming the event (`tool.error`, …).
+/// The header naming the event (`tool.error`, …), or `batch` for a batched request.
 pub const EVENT_HEADER: &str = "x-webhook-event";
-/// The header carrying a unique id per event, identical across retries (for de-duplication).
+/// The header carrying a unique id per request (one event, or one batch), identical across
+/// retries (for de-duplication).
 pub const ID_HEADER: &str = "x-webhook-id";
+/// On a batched request, how many events its JSON array holds.
+pub const BATCH_SIZE_HEADER: &str = "x-webhook-batch-size";
 
 fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {

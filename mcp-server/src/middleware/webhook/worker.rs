@@ -1,70 +1,38 @@
-//! The delivery side: a bounded queue, a few workers sharing one HTTP client, retries with
-//! exponential backoff, counters, rate-limited logs, and the shutdown flush.
+//! The workers: they take events off the queue (one at a time, or in batches), hand them to
+//! `delivery.rs`, keep the counters, and flush the queue at shutdown.
 
-use super::config::Config;
-use super::signature::{sign, EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use super::WebhookPayload;
+use super::config::{Batch, Config};
+use super::delivery::{deliver, BodyPool, LogLimiter};
+use super::event::{time_order, QueuedEvent};
+use super::queue::{EventQueue, Push};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
-use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-
-/// The most response body read (and discarded) so the connection can be reused.
-const MAX_DRAIN_BYTES: usize = 64 * 1024;
-/// At most one warning per this interval for each kind of trouble.
-const LOG_INTERVAL: Duration = Duration::from_secs(5);
-
-/// Logs at most once per [`LOG_INTERVAL`], counting what it held back: a dead endpoint or a full
-/// queue must not turn into a log line per tool call.
-struct LogLimiter {
-    origin: Instant,
-    /// Milliseconds after `origin` of the last line, plus one (0 = never logged).
-    last: AtomicU64,
-    suppressed: AtomicU64,
-}
-
-impl LogLimiter {
-    fn new() -> Self {
-        Self { origin: Instant::now(), last: AtomicU64::new(0), suppressed: AtomicU64::new(0) }
-    }
-
-    /// `Some(suppressed since the last line)` when a line may be written now.
-    fn allow(&self) -> Option<u64> {
-        let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX).saturating_add(1);
-        let last = self.last.load(Ordering::Relaxed);
-        let due = last == 0 || now.saturating_sub(last) >= u64::try_from(LOG_INTERVAL.as_millis()).unwrap_or(0);
-        if due && self.last.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
-            return Some(self.suppressed.swap(0, Ordering::Relaxed));
-        }
-        self.suppressed.fetch_add(1, Ordering::Relaxed);
-        None
-    }
-}
 
 /// State shared by the middleware handle and its workers.
 pub(crate) struct Shared {
     pub(crate) config: Config,
-    client: reqwest::Client,
-    tx: mpsc::Sender<WebhookPayload>,
-    rx: tokio::sync::Mutex<mpsc::Receiver<WebhookPayload>>,
+    pub(crate) client: reqwest::Client,
+    pub(crate) bodies: Arc<BodyPool>,
+    queue: EventQueue,
+    /// Held by the one worker taking events off the queue; the others are delivering meanwhile.
+    turn: tokio::sync::Mutex<()>,
     started: OnceLock<bool>,
     tracker: TaskTracker,
-    /// Shutdown began: accept nothing new, deliver what is queued.
-    closing: CancellationToken,
     /// The shutdown deadline passed: give up on what is left.
-    abandon: CancellationToken,
+    pub(crate) abandon: CancellationToken,
     pub(crate) delivered: AtomicU64,
     pub(crate) failed: AtomicU64,
     pub(crate) dropped: AtomicU64,
     drop_log: LogLimiter,
-    fail_log: LogLimiter,
+    pub(crate) fail_log: LogLimiter,
 }
 
-/// Why an event was not queued.
+/// Why an event was not delivered.
 #[derive(Debug, Clone, Copy)]
-enum DropReason {
+pub(crate) enum DropReason {
     QueueFull,
     ShutDown,
     NoRuntime,
@@ -72,15 +40,14 @@ enum DropReason {
 
 impl Shared {
     pub(crate) fn new(config: Config, client: reqwest::Client) -> Self {
-        let (tx, rx) = mpsc::channel(config.queue_capacity);
         Self {
+            queue: EventQueue::new(config.queue_capacity),
+            bodies: BodyPool::new(config.workers + 1),
             config,
             client,
-            tx,
-            rx: tokio::sync::Mutex::new(rx),
+            turn: tokio::sync::Mutex::new(()),
             started: OnceLock::new(),
             tracker: TaskTracker::new(),
-            closing: CancellationToken::new(),
             abandon: CancellationToken::new(),
             delivered: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -90,24 +57,24 @@ impl Shared {
         }
     }
 
-    /// Events waiting in the queue.
+    /// Events waiting in the queue (a worker gathering a batch holds some more).
     pub(crate) fn queued(&self) -> usize {
-        self.tx.max_capacity() - self.tx.capacity()
+        self.queue.len()
     }
 
-    /// Queues the payload `make` builds, without waiting. A slot is reserved first, so a full
-    /// queue costs no allocation: the event is dropped, counted, and logged (rate-limited).
-    pub(crate) fn enqueue(self: &Arc<Self>, make: impl FnOnce() -> WebhookPayload) {
-        if self.closing.is_cancelled() {
-            return self.count_drop(DropReason::ShutDown);
+    /// Queues the event `make` builds, without waiting. A full (or closed) queue is seen before
+    /// the event is built, so overload costs no allocation: the event is dropped, counted, and
+    /// logged (rate-limited).
+    pub(crate) fn enqueue(self: &Arc<Self>, make: impl FnOnce() -> QueuedEvent) {
+        if let Some(refused) = self.queue.refuses() {
+            return self.count_drop(refused.into(), 1);
         }
         if !*self.started.get_or_init(|| Self::start(self)) {
-            return self.count_drop(DropReason::NoRuntime);
+            return self.count_drop(DropReason::NoRuntime, 1);
         }
-        match self.tx.try_reserve() {
-            Ok(permit) => permit.send(make()),
-            Err(TrySendError::Full(())) => self.count_drop(DropReason::QueueFull),
-            Err(TrySendError::Closed(())) => self.count_drop(DropReason::ShutDown),
+        match self.queue.push(make()) {
+            Push::Queued => {}
+            refused => self.count_drop(refused.into(), 1),
         }
     }
 
@@ -120,11 +87,13 @@ impl Shared {
         true
     }
 
-    fn count_drop(&self, reason: DropReason) {
-        let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+    pub(crate) fn count_drop(&self, reason: DropReason, n: usize) {
+        let n = u64::try_from(n).unwrap_or(u64::MAX);
+        let before = self.dropped.fetch_add(n, Ordering::Relaxed);
+        let total = before + n;
         // Under overload this runs for every call: look at the clock only for the first drop and
-        // every 256th after it.
-        if total == 1 || total % 256 == 0 {
+        // whenever the total crosses a multiple of 256.
+        if before == 0 || before / 256 != total / 256 {
             if let Some(suppressed) = self.drop_log.allow() {
                 tracing::warn!(?reason, dropped_total = total, suppressed, "webhook events dropped");
             }
@@ -134,7 +103,7 @@ impl Shared {
     /// Stops accepting events, then delivers what is queued within the shutdown timeout; events
     /// still undelivered after it are dropped (and counted).
     pub(crate) async fn shutdown(&self) {
-        self.closing.cancel();
+        self.queue.close();
         if self.started.get().is_none() {
             return;
         }
@@ -149,127 +118,87 @@ impl Shared {
     }
 }
 
+impl From<Push> for DropReason {
+    fn from(p: Push) -> Self {
+        match p {
+            Push::Full => Self::QueueFull,
+            Push::Closed | Push::Queued => Self::ShutDown,
+        }
+    }
+}
+
 async fn run_worker(shared: Arc<Shared>) {
+    let batch = shared.config.batch;
+    let max = batch.map_or(1, |b| b.max_events);
+    // Buffers reused for every request this worker sends.
+    let mut events = Vec::with_capacity(max.min(4096));
+    let mut spare = VecDeque::new();
+    let mut order = Vec::new();
     loop {
-        let next = {
-            let mut rx = shared.rx.lock().await;
-            tokio::select! {
+        {
+            let _turn = tokio::select! {
                 biased;
-                p = rx.recv() => p,
-                () = shared.closing.cancelled() => {
-                    // Closing lets `recv` hand out what is buffered, then end with `None`.
-                    rx.close();
-                    rx.recv().await
-                }
-            }
-        };
-        let Some(payload) = next else { return };
-        if shared.abandon.is_cancelled() {
-            shared.count_drop(DropReason::ShutDown);
-            continue;
-        }
-        tokio::select! {
-            () = deliver(&shared, &payload) => {}
-            () = shared.abandon.cancelled() => shared.count_drop(DropReason::ShutDown),
-        }
-    }
-}
-
-/// What one attempt came to.
-enum Attempt {
-    Delivered,
-    Retry(String),
-    GiveUp(String),
-}
-
-async fn deliver(shared: &Shared, payload: &WebhookPayload) {
-    let body = match serde_json::to_vec(payload) {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::error!(error = %e, "webhook payload did not serialize");
-            shared.failed.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-    };
-    let id = uuid::Uuid::new_v4().to_string();
-    let mut backoff = shared.config.initial_backoff;
-    let mut attempt = 0u32;
-    loop {
-        let why = match attempt_once(shared, payload, &body, &id).await {
-            Attempt::Delivered => {
-                shared.delivered.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            Attempt::Retry(why) if attempt < shared.config.max_retries => {
-                attempt += 1;
-                tracing::debug!(attempt, error = %why, "webhook delivery failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(shared.config.max_backoff);
-                continue;
-            }
-            Attempt::Retry(why) | Attempt::GiveUp(why) => why,
-        };
-        let total = shared.failed.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(suppressed) = shared.fail_log.allow() {
-            let host = shared.config.url.host_str().unwrap_or_default();
-            tracing::warn!(host, event = %payload.event, error = %why, attempts = attempt + 1,
-                failed_total = total, suppressed, "webhook delivery failed");
-        }
-        return;
-    }
-}
-
-async fn attempt_once(shared: &Shared, payload: &WebhookPayload, body: &[u8], id: &str) -> Attempt {
-    let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()).to_string();
-    let mut req = shared
-        .client
-        .post(shared.config.url.clone())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(EVENT_HEADER, payload.event.as_str())
-        .header(ID_HEADER, id)
-        .header(TIMESTAMP_HEADER, &ts);
-    if let Some(secret) = &shared.config.secret {
-        req = req.header(SIGNATURE_HEADER, sign(secret, &ts, body));
-    }
-    match req.body(body.to_vec()).send().await {
-        Ok(mut resp) => {
-            let status = resp.status();
-            // Read a bounded amount of the answer so the keep-alive connection can be reused.
-            let mut read = 0;
-            while let Ok(Some(chunk)) = resp.chunk().await {
-                read += chunk.len();
-                if read > MAX_DRAIN_BYTES {
+                t = shared.turn.lock() => t,
+                () = shared.abandon.cancelled() => return,
+            };
+            loop {
+                if shared.queue.take(&mut spare, &mut events, max) > 0 {
                     break;
                 }
+                if shared.queue.is_finished() {
+                    return;
+                }
+                tokio::select! {
+                    biased;
+                    _ = shared.queue.wait_for(1, None) => {}
+                    () = shared.abandon.cancelled() => return,
+                }
             }
-            if status.is_success() {
-                Attempt::Delivered
-            } else if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-                Attempt::Retry(format!("HTTP {status}"))
-            } else {
-                Attempt::GiveUp(format!("HTTP {status}"))
+            if let Some(batch) = batch {
+                fill(&shared, &mut spare, &mut events, batch).await;
+                // Taken shard by shard, the events are in order per thread only.
+                time_order(&events, &mut order);
             }
         }
-        // `without_url`: webhook URLs often embed a token (Slack), keep it out of the logs.
-        Err(e) if e.is_connect() || e.is_timeout() || e.is_request() => Attempt::Retry(e.without_url().to_string()),
-        Err(e) => Attempt::GiveUp(e.without_url().to_string()),
+        if shared.abandon.is_cancelled() {
+            shared.count_drop(DropReason::ShutDown, events.len());
+        } else {
+            tokio::select! {
+                () = deliver(&shared, &events, &order) => {}
+                () = shared.abandon.cancelled() => shared.count_drop(DropReason::ShutDown, events.len()),
+            }
+        }
+        events.clear();
+        order.clear();
+        if spare.capacity() == 0 {
+            // `events` took over the last spare buffer (see `EventQueue::take`): give one back.
+            spare = VecDeque::from(std::mem::take(&mut events));
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn log_limiter_allows_one_line_per_interval() {
-        let l = LogLimiter::new();
-        assert_eq!(l.allow(), Some(0));
-        assert_eq!(l.allow(), None);
-        assert_eq!(l.allow(), None);
-        // The same limiter, its last line written two intervals ago.
-        let Some(origin) = Instant::now().checked_sub(LOG_INTERVAL * 2) else { return };
-        let old = LogLimiter { origin, last: AtomicU64::new(1), suppressed: AtomicU64::new(2) };
-        assert_eq!(old.allow(), Some(2));
-        assert_eq!(old.allow(), None);
+/// Adds queued events to `events` until it holds `max_events`, `max_delay` has passed since the
+/// first one, or shutdown began (a partial batch then goes at once).
+async fn fill(shared: &Shared, spare: &mut VecDeque<QueuedEvent>, events: &mut Vec<QueuedEvent>, batch: Batch) {
+    let deadline = tokio::time::Instant::now() + batch.max_delay;
+    loop {
+        shared.queue.take(spare, events, batch.max_events - events.len());
+        let missing = batch.max_events - events.len();
+        if missing == 0 || shared.queue.is_closed() {
+            return;
+        }
+        // Woken by half a queue at most: a batch larger than the queue is gathered in several
+        // takes, before the queue overflows.
+        let need = missing.min(shared.queue.capacity() / 2);
+        let woken = tokio::select! {
+            biased;
+            w = shared.queue.wait_for(need, Some(deadline)) => w,
+            () = shared.abandon.cancelled() => false,
+        };
+        if !woken {
+            // Deadline: take what is there and go.
+            shared.queue.take(spare, events, batch.max_events - events.len());
+            return;
+        }
     }
 }

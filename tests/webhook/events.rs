@@ -1,143 +1,15 @@
-//! `WebhookMiddleware` against a real local receiver (axum on 127.0.0.1): payloads, signature,
-//! retries, dead endpoints, queue overflow and the shutdown flush (issue 3, item 5).
-#![allow(clippy::unwrap_used, reason = "tests")]
+//! Single-event delivery: payloads, signature, retries, dead endpoints, overflow, shutdown.
 
-use axum::extract::State as AxState;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use axum::Router;
+use crate::fixture::*;
+use axum::http::StatusCode;
 use mcp_server::middleware::webhook::{verify_signature, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use mcp_server::middleware::{WebhookEvent, WebhookMiddleware, WebhookPayload};
 use mcp_server::protocol::versions::LATEST;
 use mcp_server::testing::TestClient;
-use mcp_server::{tool, McpServer, Resource, ServerHandle, ToolError};
+use mcp_server::McpServer;
 use serde_json::{json, Value};
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
-
-/// Echo the text back.
-#[tool]
-async fn echo(text: String) -> String {
-    text
-}
-
-/// Decline every card.
-#[tool]
-async fn charge_card(customer_id: String) -> Result<String, ToolError> {
-    Err(ToolError::new("CARD_DECLINED", format!("Card declined for {customer_id}")))
-}
-
-/// Fail with an error nobody handles (its text must never leave the server).
-#[tool]
-async fn leaky() -> Result<String, std::io::Error> {
-    Err(std::io::Error::other("db password is hunter2"))
-}
-
-/// Sleep for a while.
-#[tool]
-async fn nap(ms: u64) -> String {
-    tokio::time::sleep(Duration::from_millis(ms)).await;
-    "awake".into()
-}
-
-/// One request as the receiver saw it.
-#[derive(Debug, Clone)]
-struct Received {
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Received {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-
-    fn header(&self, name: &str) -> String {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
-    }
-}
-
-#[derive(Default)]
-struct Receiver {
-    seen: Mutex<Vec<Received>>,
-    /// Statuses to answer, in order; 200 once empty.
-    script: Mutex<VecDeque<StatusCode>>,
-    delay: Mutex<Duration>,
-    arrived: Notify,
-}
-
-impl Receiver {
-    fn seen(&self) -> Vec<Received> {
-        self.seen.lock().unwrap().clone()
-    }
-
-    fn payloads(&self) -> Vec<Value> {
-        self.seen().iter().map(Received::json).collect()
-    }
-
-    /// Waits until at least `n` requests arrived (or panics after 10 s).
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let notified = self.arrived.notified();
-            let seen = self.seen();
-            if seen.len() >= n {
-                return seen;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "only {} of {n} webhook requests arrived", seen.len());
-            let _ = tokio::time::timeout(left, notified).await;
-        }
-    }
-}
-
-async fn hook(AxState(r): AxState<Arc<Receiver>>, headers: HeaderMap, body: axum::body::Bytes) -> StatusCode {
-    let delay = *r.delay.lock().unwrap();
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    r.seen.lock().unwrap().push(Received { headers, body: body.to_vec() });
-    r.arrived.notify_waiters();
-    r.script.lock().unwrap().pop_front().unwrap_or(StatusCode::OK)
-}
-
-/// Starts a receiver on an ephemeral loopback port; returns it and its URL.
-async fn receiver() -> (Arc<Receiver>, String) {
-    let r = Arc::new(Receiver::default());
-    let app = Router::new().route("/hook", post(hook)).with_state(Arc::clone(&r));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (r, url)
-}
-
-/// A loopback URL where nothing listens (connection refused).
-async fn dead_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}/hook")
-}
-
-fn server(webhook: &WebhookMiddleware) -> ServerHandle {
-    McpServer::new("webhook-test")
-        .middleware(webhook.clone())
-        .tool(EchoTool)
-        .tool(ChargeCardTool)
-        .tool(LeakyTool)
-        .tool(NapTool)
-        .resource(Resource::text("test://doc", "doc", "text/plain", "hello"))
-        .build()
-        .unwrap()
-}
-
-fn by_event<'a>(payloads: &'a [Value], event: &str, tool: &str) -> Vec<&'a Value> {
-    payloads.iter().filter(|p| p["event"] == event && p["tool"] == tool).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_three_events_carry_the_documented_payload() {
     let (rx, url) = receiver().await;
