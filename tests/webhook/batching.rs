@@ -5,8 +5,6 @@ use mcp_server::middleware::webhook::{
     verify_signature, BATCH_SIZE_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 use mcp_server::middleware::{WebhookEvent, WebhookMiddleware, WebhookPayload};
-use mcp_server::protocol::versions::LATEST;
-use mcp_server::testing::TestClient;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -29,8 +27,7 @@ fn batches(rx: &Receiver) -> Vec<Vec<WebhookPayload>> {
 async fn batches_are_json_arrays_of_at_most_max_events() {
     let (rx, url) = receiver().await;
     let webhook = WebhookMiddleware::builder(url).batch(5, Duration::from_secs(10)).build().unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (_handle, client) = connect(&webhook).await;
     for i in 0..10 {
         client.call_tool("echo", json!({ "text": i.to_string() })).await.unwrap();
     }
@@ -73,8 +70,7 @@ async fn max_delay_sends_a_partial_batch() {
         .batch(100, Duration::from_millis(300))
         .build()
         .unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (_handle, client) = connect(&webhook).await;
     let start = Instant::now();
     for i in 0..3 {
         client.call_tool("echo", json!({ "text": i.to_string() })).await.unwrap();
@@ -95,8 +91,7 @@ async fn max_delay_sends_a_partial_batch() {
 async fn max_events_holds_under_concurrent_calls() {
     let (rx, url) = receiver().await;
     let webhook = WebhookMiddleware::builder(url).batch(8, Duration::from_millis(50)).build().unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (handle, client) = connect(&webhook).await;
     let mut tasks = Vec::new();
     for t in 0..10 {
         let client = client.clone();
@@ -124,8 +119,7 @@ async fn the_signature_covers_the_whole_array() {
         .batch(4, Duration::from_secs(10))
         .build()
         .unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (_handle, client) = connect(&webhook).await;
     client.call_tool("echo", json!({ "text": "a" })).await.unwrap();
     client.call_tool("charge_card", json!({ "customer_id": "cus_9" })).await.unwrap();
     let r = rx.wait_for(1).await.remove(0);
@@ -145,8 +139,7 @@ async fn the_signature_covers_the_whole_array() {
 async fn shutdown_sends_a_partial_batch_at_once() {
     let (rx, url) = receiver().await;
     let webhook = WebhookMiddleware::builder(url).batch(100, Duration::from_secs(60)).build().unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (handle, client) = connect(&webhook).await;
     for i in 0..3 {
         client.call_tool("echo", json!({ "text": i.to_string() })).await.unwrap();
     }

@@ -14,8 +14,7 @@ use tokio::net::TcpListener;
 async fn all_three_events_carry_the_documented_payload() {
     let (rx, url) = receiver().await;
     let webhook = WebhookMiddleware::new(url).unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (_handle, client) = connect(&webhook).await;
 
     let ok = client.call_tool("echo", json!({ "text": "hi" })).await.unwrap();
     assert_eq!(ok["content"][0]["text"], "hi");
@@ -88,8 +87,7 @@ async fn events_filter_and_signature() {
         .signing_secret("whsec_test")
         .build()
         .unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (_handle, client) = connect(&webhook).await;
     client.call_tool("echo", json!({ "text": "quiet" })).await.unwrap();
     client.call_tool("charge_card", json!({ "customer_id": "cus_2" })).await.unwrap();
 
@@ -118,8 +116,7 @@ async fn retries_5xx_with_backoff_but_not_4xx() {
         .backoff(Duration::from_millis(50), Duration::from_millis(200))
         .build()
         .unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (_handle, client) = connect(&webhook).await;
 
     let start = Instant::now();
     client.call_tool("echo", json!({ "text": "a" })).await.unwrap();
@@ -158,8 +155,7 @@ async fn a_dead_endpoint_never_slows_or_fails_calls() {
         .queue_capacity(16)
         .build()
         .unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (_handle, client) = connect(&webhook).await;
     let with_dead_hook = time_calls(&client, 300).await;
 
     let plain = McpServer::new("plain").tool(EchoTool).build().unwrap();
@@ -193,8 +189,7 @@ async fn a_hanging_endpoint_times_out_without_blocking_calls() {
         }
     });
     let webhook = WebhookMiddleware::builder(url).timeout(Duration::from_millis(200)).max_retries(0).build().unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (_handle, client) = connect(&webhook).await;
     let took = time_calls(&client, 20).await;
     assert!(took < Duration::from_millis(500), "{took:?}");
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -206,8 +201,7 @@ async fn shutdown_flushes_the_queue() {
     let (rx, url) = receiver().await;
     *rx.delay.lock().unwrap() = Duration::from_millis(50);
     let webhook = WebhookMiddleware::builder(url).events([WebhookEvent::ToolCall]).workers(2).build().unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (handle, client) = connect(&webhook).await;
     for i in 0..40 {
         client.call_tool("echo", json!({ "text": i.to_string() })).await.unwrap();
     }
@@ -224,8 +218,7 @@ async fn queue_overflow_is_counted() {
     *rx.delay.lock().unwrap() = Duration::from_millis(100);
     let webhook =
         WebhookMiddleware::builder(url).events([WebhookEvent::ToolCall]).workers(1).queue_capacity(2).build().unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (handle, client) = connect(&webhook).await;
     let start = Instant::now();
     for i in 0..50 {
         client.call_tool("echo", json!({ "text": i.to_string() })).await.unwrap();
@@ -241,8 +234,7 @@ async fn queue_overflow_is_counted() {
 async fn a_cancelled_call_is_neither_success_nor_error() {
     let (rx, url) = receiver().await;
     let webhook = WebhookMiddleware::new(url).unwrap();
-    let handle = server(&webhook);
-    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    let (_handle, client) = connect(&webhook).await;
     let call = client.start_tool_call("nap", json!({ "ms": 5_000 }));
     rx.wait_for(1).await;
     call.cancel("changed my mind");

@@ -5,6 +5,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use mcp_server::middleware::WebhookMiddleware;
+use mcp_server::protocol::versions::LATEST;
+use mcp_server::testing::TestClient;
 use mcp_server::{tool, McpServer, Resource, ServerHandle, ToolError};
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -121,8 +123,9 @@ pub(crate) async fn dead_url() -> String {
     format!("http://{addr}/hook")
 }
 
-pub(crate) fn server(webhook: &WebhookMiddleware) -> ServerHandle {
-    McpServer::new("webhook-test")
+/// The test server behind `webhook`, and a client connected to it.
+pub(crate) async fn connect(webhook: &WebhookMiddleware) -> (ServerHandle, TestClient) {
+    let handle = McpServer::new("webhook-test")
         .middleware(webhook.clone())
         .tool(EchoTool)
         .tool(ChargeCardTool)
@@ -130,7 +133,9 @@ pub(crate) fn server(webhook: &WebhookMiddleware) -> ServerHandle {
         .tool(NapTool)
         .resource(Resource::text("test://doc", "doc", "text/plain", "hello"))
         .build()
-        .unwrap()
+        .unwrap();
+    let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
+    (handle, client)
 }
 
 pub(crate) fn by_event<'a>(payloads: &'a [Value], event: &str, tool: &str) -> Vec<&'a Value> {

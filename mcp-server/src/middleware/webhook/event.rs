@@ -107,13 +107,17 @@ pub(crate) fn encode(events: &[QueuedEvent], order: &[usize], batched: bool, bod
         }
     }
     body.push(b'[');
-    let in_order: Box<dyn Iterator<Item = &QueuedEvent>> =
-        if order.is_empty() { Box::new(events.iter()) } else { Box::new(order.iter().filter_map(|&i| events.get(i))) };
-    for (i, e) in in_order.enumerate() {
-        if i > 0 {
+    let first = body.len();
+    let mut write = |e: &QueuedEvent| {
+        if body.len() > first {
             body.push(b',');
         }
         e.write_json(body);
+    };
+    if order.is_empty() {
+        events.iter().for_each(&mut write);
+    } else {
+        order.iter().filter_map(|&i| events.get(i)).for_each(&mut write);
     }
     body.push(b']');
 }
