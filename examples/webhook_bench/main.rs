@@ -17,8 +17,9 @@
 //!     [--only none,batched | all | LIST]
 //! ```
 //!
-//! The receiver is a child process (axum on 127.0.0.1, answering `204`), so its work is not the
-//! server's, as with a real endpoint; on a small machine it still competes for the same cores.
+//! The receiver is a child process (axum on 127.0.0.1, answering `204`, on one thread as most
+//! webhook receivers run: Node, uvicorn), so its work is not the server's, as with a real
+//! endpoint; on a small machine it still competes for the same cores.
 //! The report gives, per set-up, the median over the rounds of wall-clock calls/s and of its ratio
 //! to the same round's no-webhook run (pairing rounds cancels slow drifts in what else the machine
 //! is doing), the CPU time per call of the server process and of the receiver and its ratio
@@ -257,12 +258,19 @@ async fn run(
     })
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--receiver") {
-        return receiver::serve_receiver().await;
+        // One thread: a multi-threaded runtime wakes a second thread for every POST that arrives
+        // while it idles, which on this benchmark's two cores costs more than reading the body.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        return rt.block_on(receiver::serve_receiver());
     }
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(bench(args))
+}
+
+/// Everything but the receiver: the in-process benchmark, or `--serve`.
+async fn bench(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
     if args.iter().any(|a| a == "--serve") {
         return serve::serve(&args).await;
     }

@@ -138,6 +138,26 @@ async fn retries_5xx_with_backoff_but_not_4xx() {
     assert_eq!((webhook.delivered(), webhook.failed()), (1, 1));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_neither_followed_nor_a_delivery() {
+    let (rx, url) = receiver().await;
+    rx.script.lock().unwrap().extend([StatusCode::FOUND, StatusCode::TEMPORARY_REDIRECT]);
+    let webhook = WebhookMiddleware::builder(url).events([WebhookEvent::ToolSuccess]).workers(1).build().unwrap();
+    let (_handle, client) = connect(&webhook).await;
+    for text in ["a", "b"] {
+        client.call_tool("echo", json!({ "text": text })).await.unwrap();
+    }
+    rx.wait_for(2).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while webhook.failed() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Followed, the 302 would have become a GET and the 307 a POST elsewhere, both answered 200.
+    assert_eq!((webhook.delivered(), webhook.failed()), (0, 2));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(rx.seen().len(), 2, "a redirect is not retried either");
+}
+
 /// Times `n` sequential echo calls.
 async fn time_calls(client: &TestClient, n: usize) -> Duration {
     let start = Instant::now();

@@ -2,6 +2,7 @@
 
 use axum::extract::State as AxState;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use mcp_server::middleware::WebhookMiddleware;
@@ -95,20 +96,28 @@ pub(crate) async fn hook(
     AxState(r): AxState<Arc<Receiver>>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> StatusCode {
+) -> axum::response::Response {
     let delay = *r.delay.lock().unwrap();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     r.seen.lock().unwrap().push(Received { headers, body: body.to_vec() });
     r.arrived.notify_waiters();
-    r.script.lock().unwrap().pop_front().unwrap_or(StatusCode::OK)
+    let status = r.script.lock().unwrap().pop_front().unwrap_or(StatusCode::OK);
+    if status.is_redirection() {
+        // Somewhere that accepts anything: following the redirect would look like a delivery.
+        return (status, [(axum::http::header::LOCATION, "/elsewhere")]).into_response();
+    }
+    status.into_response()
 }
 
 /// Starts a receiver on an ephemeral loopback port; returns it and its URL.
 pub(crate) async fn receiver() -> (Arc<Receiver>, String) {
     let r = Arc::new(Receiver::default());
-    let app = Router::new().route("/hook", post(hook)).with_state(Arc::clone(&r));
+    let app = Router::new()
+        .route("/hook", post(hook))
+        .route("/elsewhere", axum::routing::any(|| async { StatusCode::OK }))
+        .with_state(Arc::clone(&r));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -151,7 +151,8 @@ impl WebhookBuilder {
         self
     }
 
-    /// Retries after a connect error, timeout, `429` or `5xx` (other answers are not retried).
+    /// Retries after a connect error, timeout, `429` or `5xx` (other answers are not retried;
+    /// redirects are not followed and count as failed).
     #[must_use]
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = n;
@@ -248,6 +249,10 @@ impl WebhookBuilder {
             .timeout(self.timeout)
             .connect_timeout(self.timeout)
             .pool_max_idle_per_host(self.workers)
+            // A redirect is an answer, not a delivery: followed, a 301/302/303 would turn the POST
+            // into a GET without the body, and its 200 would count the events as delivered; a
+            // 307/308 would send the signed body to another URL than the one configured.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(WebhookConfigError::Client)?;
         let config = Config {

@@ -35,38 +35,90 @@ impl QueuedEvent {
     /// to: the same keys in the same order, byte for byte (the tests hold it to that).
     ///
     /// This runs for every event, so the keys and punctuation, which are constants, are written
-    /// as they are; every value still goes through serde_json (string escaping, numbers), as
-    /// the derived `Serialize` would do it, minus escaping the constant keys each time.
+    /// as they are, strings that need no escaping are copied, and the timestamp is written
+    /// from integers; anything else (escapes, numeric ids, the error) goes through serde_json.
     fn write_json(&self, out: &mut Vec<u8>) {
-        // Writing to a `Vec` cannot fail, and strings and numbers always serialize.
-        fn value(out: &mut Vec<u8>, v: &(impl Serialize + ?Sized)) {
-            let _ = serde_json::to_writer(out, v);
-        }
-        out.extend_from_slice(b"{\"event\":\"");
-        out.extend_from_slice(self.event.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"tool\":");
-        value(out, self.tool.as_str());
+        // One reservation for the usual event, so the copies below do not each check for room.
+        out.reserve(96 + self.tool.len() + self.client_id.as_ref().map_or(0, SmolStr::len));
+        // Whole constant prefixes: fixed-length copies the compiler writes inline.
+        out.extend_from_slice(match self.event {
+            WebhookEvent::ToolCall => b"{\"event\":\"tool.call\",\"tool\":",
+            WebhookEvent::ToolSuccess => b"{\"event\":\"tool.success\",\"tool\":",
+            WebhookEvent::ToolError => b"{\"event\":\"tool.error\",\"tool\":",
+        });
+        write_str(out, &self.tool);
         out.extend_from_slice(b",\"client_id\":");
-        value(out, &self.client_id.as_deref());
+        match &self.client_id {
+            Some(id) => write_str(out, id),
+            None => out.extend_from_slice(b"null"),
+        }
         out.extend_from_slice(b",\"request_id\":");
         match &self.request_id {
-            RequestId::String(id) => value(out, &**id),
+            RequestId::String(id) => write_str(out, id),
             // A number's JSON digits need no escaping: quoted, they are its string form.
             RequestId::Number(n) => {
                 out.push(b'"');
-                value(out, n);
+                match (n.as_u64(), n.as_i64()) {
+                    (Some(u), _) => out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes()),
+                    (None, Some(i)) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
+                    _ => value(out, n),
+                }
                 out.push(b'"');
             }
         }
         out.extend_from_slice(b",\"timestamp\":");
-        #[expect(clippy::cast_precision_loss, reason = "exact for any epoch milliseconds below 2^53")]
-        value(out, &(self.unix_ms as f64 / 1000.0));
+        write_timestamp(out, self.unix_ms);
         if let Some(e) = &self.error {
             out.extend_from_slice(b",\"error\":");
             value(out, &**e);
         }
         out.push(b'}');
     }
+}
+
+/// Writes `v` as serde_json does. Writing to a `Vec` cannot fail, and strings and numbers
+/// always serialize.
+fn value(out: &mut Vec<u8>, v: &(impl Serialize + ?Sized)) {
+    let _ = serde_json::to_writer(out, v);
+}
+
+/// A JSON string: copied as it is when nothing in it needs escaping (tool names and ids almost
+/// never do), else escaped by serde_json. The bytes serde_json escapes are `"`, `\\` and the
+/// control characters below 0x20, nothing else.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        value(out, s);
+    }
+}
+
+/// Below this many milliseconds (the year 2286) a timestamp takes the fast path.
+const FAST_TIMESTAMP_MS: u64 = 10_000_000_000_000;
+
+/// Seconds since the epoch as the JSON number serde_json writes for `unix_ms as f64 / 1000.0`
+/// (shortest round-trip form), without formatting a float. Below [`FAST_TIMESTAMP_MS`] two
+/// different millisecond counts are different doubles, far closer together than 0.001, so the
+/// shortest decimal naming the double is the seconds, a point and the milliseconds without
+/// trailing zeros (`.0` for a whole second). Larger values go through serde_json.
+fn write_timestamp(out: &mut Vec<u8>, unix_ms: u64) {
+    if unix_ms >= FAST_TIMESTAMP_MS {
+        #[expect(clippy::cast_precision_loss, reason = "exact for any epoch milliseconds below 2^53")]
+        return value(out, &(unix_ms as f64 / 1000.0));
+    }
+    out.extend_from_slice(itoa::Buffer::new().format(unix_ms / 1000).as_bytes());
+    // The milliseconds as three digits and a point, trailing zeros dropped (one kept).
+    let millis = unix_ms % 1000;
+    let digit = |d: u64| b'0' + u8::try_from(d % 10).unwrap_or(0);
+    let frac = [b'.', digit(millis / 100), digit(millis / 10), digit(millis)];
+    let keep = match (millis % 100, millis % 10) {
+        (0, _) => 2,
+        (_, 0) => 3,
+        _ => 4,
+    };
+    out.extend_from_slice(&frac[..keep]);
 }
 
 /// The order to send a batch in: by time, and within one millisecond a call's `tool.call` before
@@ -191,8 +243,14 @@ mod tests {
             }
             assert_same(&e);
         }
-        let ids =
-            [RequestId::from(0), RequestId::from(-7), RequestId::from(i64::MIN), RequestId::Number(u64::MAX.into())];
+        let ids = [
+            RequestId::from(0),
+            RequestId::from(-7),
+            RequestId::from(i64::MIN),
+            RequestId::from(i64::MAX),
+            RequestId::Number(u64::MAX.into()),
+            RequestId::Number(1_000_000_007_u64.into()),
+        ];
         for id in ids {
             let mut e = event(false);
             e.request_id = id;
@@ -204,11 +262,18 @@ mod tests {
     #[test]
     fn timestamps_match_serde_f64_formatting() {
         let mut e = event(false);
-        for base in [0, 1_000, 1_709_812_345_000, 4_102_444_800_000] {
+        for base in [0, 1_000, 1_709_812_345_000, 4_102_444_800_000, FAST_TIMESTAMP_MS - 1000, FAST_TIMESTAMP_MS] {
             for frac in 0..1000 {
                 e.unix_ms = base + frac;
                 assert_same(&e);
             }
+        }
+        // Spread over the fast range: a multiplicative sequence touches every digit position.
+        let mut ms = 1u64;
+        while ms < FAST_TIMESTAMP_MS {
+            e.unix_ms = ms;
+            assert_same(&e);
+            ms = ms * 7 + 13;
         }
     }
 

@@ -3,10 +3,10 @@
 //! Not a channel: one short `VecDeque` per core ("shard"), each behind its own mutex. A thread
 //! always pushes to the same shard, so on the call path the lock and the slots stay in that core's
 //! cache: a push is an uncontended lock, a move into preallocated space and an unlock (no
-//! per-event allocation, semaphore or waker call). A worker takes a batch shard by shard, swapping
-//! a whole shard's buffer for an empty one under the lock. The call path wakes a worker only when
-//! that worker asked for it, once a shard holds its share of the events it waits for, so a worker
-//! gathering a batch costs the call path nothing per event.
+//! per-event allocation, semaphore or waker call). A worker takes a batch shard by shard, copying
+//! the events out under the lock. The call path wakes a worker only when that worker asked for
+//! it, once a shard holds its share of the events it waits for, so a worker gathering a batch
+//! costs the call path nothing per event.
 
 use super::event::QueuedEvent;
 use std::cell::Cell;
@@ -174,10 +174,13 @@ impl EventQueue {
     }
 
     /// Moves up to `max` events to `out`, shard by shard (each shard's oldest first); returns
-    /// how many. A shard taken whole (when `max` > 1, a batch) is swapped with the worker's empty
-    /// `spare` buffer under the lock; its events then move to `out` without the lock, and without
-    /// a copy when `out` is empty (the buffer itself becomes `out`).
-    pub(crate) fn take(&self, spare: &mut VecDeque<QueuedEvent>, out: &mut Vec<QueuedEvent>, max: usize) -> usize {
+    /// how many.
+    ///
+    /// The events are copied out and every buffer keeps its capacity: no shard ever grows from
+    /// empty again on the call path, and no large block is freed per batch (which would cost the
+    /// whole process, as glibc answers it by consolidating its fast bins). Copying a slot is a
+    /// few ns, against hundreds for reallocating.
+    pub(crate) fn take(&self, out: &mut Vec<QueuedEvent>, max: usize) -> usize {
         let first = self.next_take.fetch_add(1, Ordering::Relaxed);
         let mut taken = 0;
         for i in 0..self.shards.len() {
@@ -188,23 +191,11 @@ impl EventQueue {
             if shard.len.load(Ordering::Relaxed) == 0 {
                 continue;
             }
-            {
-                let mut s = shard.lock();
-                let n = (max - taken).min(s.events.len());
-                if n > 1 && n == s.events.len() && spare.is_empty() {
-                    std::mem::swap(&mut s.events, spare);
-                } else {
-                    out.extend(s.events.drain(..n));
-                }
-                shard.len.store(s.events.len(), Ordering::Relaxed);
-                taken += n;
-            }
-            if out.is_empty() {
-                // O(1) for a buffer that was filled from its start, as a swapped-in spare is.
-                *out = Vec::from(std::mem::take(spare));
-            } else {
-                out.extend(spare.drain(..));
-            }
+            let mut s = shard.lock();
+            let n = (max - taken).min(s.events.len());
+            out.extend(s.events.drain(..n));
+            shard.len.store(s.events.len(), Ordering::Relaxed);
+            taken += n;
         }
         taken
     }
@@ -287,9 +278,9 @@ mod tests {
         assert_eq!(q.push(event()), Push::Queued);
         assert_eq!(q.refuses(), Some(Push::Full));
         assert_eq!(q.push(event()), Push::Full);
-        let (mut out, mut spare) = (Vec::new(), VecDeque::new());
-        assert_eq!(q.take(&mut spare, &mut out, 5), 2);
-        assert_eq!((out.len(), q.len(), spare.len()), (2, 0, 0));
+        let mut out = Vec::new();
+        assert_eq!(q.take(&mut out, 5), 2);
+        assert_eq!((out.len(), q.len()), (2, 0));
         q.close();
         assert_eq!(q.push(event()), Push::Closed);
         assert!(q.is_finished());
@@ -301,14 +292,16 @@ mod tests {
         for n in 0..5 {
             q.push(QueuedEvent { request_id: n.into(), ..event() });
         }
-        let (mut out, mut spare) = (Vec::new(), VecDeque::new());
-        assert_eq!(q.take(&mut spare, &mut out, 2), 2, "part of the queue");
-        assert_eq!(q.take(&mut spare, &mut out, 9), 3, "the rest, by swapping buffers");
+        let mut out = Vec::new();
+        assert_eq!(q.take(&mut out, 2), 2, "part of the queue");
+        assert_eq!(q.take(&mut out, 9), 3, "the rest");
         let ids: Vec<String> = out.iter().map(|e| e.request_id.to_string()).collect();
         assert_eq!(ids, ["0", "1", "2", "3", "4"]);
-        assert_eq!((q.len(), spare.len()), (0, 0));
-        assert_eq!(q.push(event()), Push::Queued, "the swapped-in buffer takes new events");
-        assert_eq!(q.take(&mut spare, &mut out, 9), 1);
+        assert_eq!(q.len(), 0);
+        let capacity = q.shards[0].lock().events.capacity();
+        assert!(capacity >= 5, "a take leaves the shard's buffer allocated: {capacity}");
+        assert_eq!(q.push(event()), Push::Queued);
+        assert_eq!(q.take(&mut out, 9), 1);
     }
 
     #[test]
@@ -317,8 +310,8 @@ mod tests {
         let queued = (0..20).map(|_| q.push(event())).filter(|p| *p == Push::Queued).count();
         assert_eq!(queued, 8, "a full shard spills into the others");
         assert_eq!(q.refuses(), Some(Push::Full));
-        let (mut out, mut spare) = (Vec::new(), VecDeque::new());
-        assert_eq!(q.take(&mut spare, &mut out, 100), 8);
+        let mut out = Vec::new();
+        assert_eq!(q.take(&mut out, 100), 8);
 
         let q = Arc::new(EventQueue::with_shards(8, 4));
         let pushers: Vec<_> = (0..4)
@@ -331,7 +324,7 @@ mod tests {
         assert_eq!(queued, 8);
         assert_eq!(q.len(), 8);
         out.clear();
-        assert_eq!(q.take(&mut spare, &mut out, 100), 8);
+        assert_eq!(q.take(&mut out, 100), 8);
         assert_eq!(q.len(), 0);
     }
 

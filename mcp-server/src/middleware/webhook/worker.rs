@@ -5,7 +5,6 @@ use super::config::{Batch, Config};
 use super::delivery::{deliver, BodyPool, LogLimiter};
 use super::event::{time_order, QueuedEvent};
 use super::queue::{EventQueue, Push};
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
@@ -132,7 +131,6 @@ async fn run_worker(shared: Arc<Shared>) {
     let max = batch.map_or(1, |b| b.max_events);
     // Buffers reused for every request this worker sends.
     let mut events = Vec::with_capacity(max.min(4096));
-    let mut spare = VecDeque::new();
     let mut order = Vec::new();
     loop {
         {
@@ -142,7 +140,7 @@ async fn run_worker(shared: Arc<Shared>) {
                 () = shared.abandon.cancelled() => return,
             };
             loop {
-                if shared.queue.take(&mut spare, &mut events, max) > 0 {
+                if shared.queue.take(&mut events, max) > 0 {
                     break;
                 }
                 if shared.queue.is_finished() {
@@ -155,7 +153,7 @@ async fn run_worker(shared: Arc<Shared>) {
                 }
             }
             if let Some(batch) = batch {
-                fill(&shared, &mut spare, &mut events, batch).await;
+                fill(&shared, &mut events, batch).await;
                 // Taken shard by shard, the events are in order per thread only.
                 time_order(&events, &mut order);
             }
@@ -170,19 +168,15 @@ async fn run_worker(shared: Arc<Shared>) {
         }
         events.clear();
         order.clear();
-        if spare.capacity() == 0 {
-            // `events` took over the last spare buffer (see `EventQueue::take`): give one back.
-            spare = VecDeque::from(std::mem::take(&mut events));
-        }
     }
 }
 
 /// Adds queued events to `events` until it holds `max_events`, `max_delay` has passed since the
 /// first one, or shutdown began (a partial batch then goes at once).
-async fn fill(shared: &Shared, spare: &mut VecDeque<QueuedEvent>, events: &mut Vec<QueuedEvent>, batch: Batch) {
+async fn fill(shared: &Shared, events: &mut Vec<QueuedEvent>, batch: Batch) {
     let deadline = tokio::time::Instant::now() + batch.max_delay;
     loop {
-        shared.queue.take(spare, events, batch.max_events - events.len());
+        shared.queue.take(events, batch.max_events - events.len());
         let missing = batch.max_events - events.len();
         if missing == 0 || shared.queue.is_closed() {
             return;
@@ -197,7 +191,7 @@ async fn fill(shared: &Shared, spare: &mut VecDeque<QueuedEvent>, events: &mut V
         };
         if !woken {
             // Deadline: take what is there and go.
-            shared.queue.take(spare, events, batch.max_events - events.len());
+            shared.queue.take(events, batch.max_events - events.len());
             return;
         }
     }
