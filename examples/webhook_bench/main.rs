@@ -13,7 +13,7 @@
 //!
 //! ```text
 //! cargo run --release --example webhook_bench -- [--calls 20000] [--concurrency 64] [--rounds 15]
-//!     [--tool-us 0] [--tool-cpu-us 0] [--batch 1024] [--batch-delay-ms 20] [--queue 8192]
+//!     [--tool-us 0] [--tool-cpu-us 0] [--batch 1024] [--batch-delay-ms 20] [--queue 8192] [--workers 4]
 //!     [--only none,batched | all | LIST]
 //! ```
 //!
@@ -55,6 +55,7 @@ OPTIONS:
   --batch N           events per POST in the batched set-up (default 1024)
   --batch-delay-ms N  longest wait for a batch to fill (default 20)
   --queue N           queue capacity in the batched set-up (default 8192; the others keep 1024)
+  --workers N         delivery workers in the batched set-up (default 4)
   --serve             serve `echo` over stdio (or --http ADDR) instead, for an outside client;
                       --webhook-url URL adds all three events (batched, or --per-post)
   --receiver          run the local receiver (answers 204, prints its URL) until killed
@@ -126,6 +127,7 @@ pub(crate) struct Options {
     batch: usize,
     batch_delay: Duration,
     queue: usize,
+    workers: usize,
     setups: Vec<Setup>,
 }
 
@@ -150,6 +152,7 @@ impl Options {
             batch: number(args, "--batch", 1024)?.max(1),
             batch_delay: Duration::from_millis(number(args, "--batch-delay-ms", 20)? as u64),
             queue: number(args, "--queue", 8192)?.max(1),
+            workers: number(args, "--workers", 4)?.max(1),
             setups,
         })
     }
@@ -188,6 +191,7 @@ fn webhook(
             WebhookMiddleware::builder(ends.url.clone())
                 .batch(opts.batch, opts.batch_delay)
                 .queue_capacity(opts.queue)
+                .workers(opts.workers)
                 .build()?,
         ),
         Setup::PerPost => Some(WebhookMiddleware::new(ends.url.clone())?),
