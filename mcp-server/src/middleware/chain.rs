@@ -14,14 +14,21 @@ pub(crate) trait Endpoint: Send + Sync + 'static {
 /// The rest of the chain. `Clone`, and [`Next::run`] may be called any number of times.
 #[derive(Clone)]
 pub struct Next {
-    chain: Arc<[Arc<dyn Middleware>]>,
+    chain: Arc<RequestChain>,
     index: usize,
+}
+
+/// One request's chain: made once per request, so stepping through the chain only touches
+/// this request's reference count, never the server-wide ones every core shares (each of
+/// those is a cache line travelling between cores, several times per layer).
+struct RequestChain {
+    middleware: Arc<[Arc<dyn Middleware>]>,
     endpoint: Arc<dyn Endpoint>,
 }
 
 impl std::fmt::Debug for Next {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Next").field("remaining", &(self.chain.len() - self.index)).finish()
+        f.debug_struct("Next").field("remaining", &(self.chain.middleware.len() - self.index)).finish()
     }
 }
 
@@ -30,16 +37,12 @@ impl Next {
     pub fn run(&self, req: CallRequest) -> BoxFuture<'static, CallOutcome> {
         let next = self.clone();
         Box::pin(async move {
-            match next.chain.get(next.index) {
+            match next.chain.middleware.get(next.index) {
                 Some(m) => {
-                    let inner = Next {
-                        chain: Arc::clone(&next.chain),
-                        index: next.index + 1,
-                        endpoint: Arc::clone(&next.endpoint),
-                    };
+                    let inner = Next { chain: Arc::clone(&next.chain), index: next.index + 1 };
                     m.handle(req, inner).await
                 }
-                None => run_endpoint(&*next.endpoint, &req).await,
+                None => run_endpoint(&*next.chain.endpoint, &req).await,
             }
         })
     }
@@ -66,7 +69,7 @@ pub(crate) fn run_chain(
     endpoint: Arc<dyn Endpoint>,
     req: CallRequest,
 ) -> BoxFuture<'static, CallOutcome> {
-    Next { chain, index: 0, endpoint }.run(req)
+    Next { chain: Arc::new(RequestChain { middleware: chain, endpoint }), index: 0 }.run(req)
 }
 
 /// A middleware made from a closure `|req, next| async move { next.run(req).await }`.
