@@ -35,11 +35,10 @@ impl QueuedEvent {
     /// to: the same keys in the same order, byte for byte (the tests hold it to that).
     ///
     /// This runs for every event, so the keys and punctuation, which are constants, are written
-    /// as they are, strings that need no escaping are copied, and the timestamp is written
-    /// from integers; anything else (escapes, numeric ids, the error) goes through serde_json.
+    /// as they are, strings that need no escaping are copied, and integer ids and the timestamp
+    /// are written from integers; anything else (escapes, the error) goes through serde_json.
+    /// The caller reserves room for the whole body.
     fn write_json(&self, out: &mut Vec<u8>) {
-        // One reservation for the usual event, so the copies below do not each check for room.
-        out.reserve(96 + self.tool.len() + self.client_id.as_ref().map_or(0, SmolStr::len));
         // Whole constant prefixes: fixed-length copies the compiler writes inline.
         out.extend_from_slice(match self.event {
             WebhookEvent::ToolCall => b"{\"event\":\"tool.call\",\"tool\":",
