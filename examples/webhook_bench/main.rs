@@ -12,7 +12,7 @@
 //!   so no delivery work happens and only the cost on the call path remains.
 //!
 //! ```text
-//! cargo run --release --example webhook_bench -- [--calls 20000] [--concurrency 64] [--rounds 15]
+//! cargo run --release --example webhook_bench -- [--calls 50000] [--concurrency 64] [--rounds 20]
 //!     [--tool-us 0] [--tool-cpu-us 0] [--batch 1024] [--batch-delay-ms 20] [--queue 8192] [--workers 4]
 //!     [--only none,batched | all | LIST]
 //! ```
@@ -47,9 +47,9 @@ webhook_bench: calls/s of in-process echo calls with and without WebhookMiddlewa
 USAGE: cargo run --release --example webhook_bench -- [OPTIONS]
 
 OPTIONS:
-  --calls N           calls per run (default 20000)
+  --calls N           calls per run (default 50000)
   --concurrency N     concurrent calling tasks (default 64)
-  --rounds N          rounds; each runs every set-up once, in rotating order (default 15)
+  --rounds N          rounds; each runs every set-up once, in rotating order (default 20)
   --tool-us N         each call first waits N µs, like a tool doing I/O (default 0: bare echo)
   --tool-cpu-us N     each call first computes for N µs, like a tool doing work (default 0)
   --batch N           events per POST in the batched set-up (default 1024)
@@ -146,9 +146,9 @@ impl Options {
                 .collect::<Result<_, _>>()?,
         };
         Ok(Self {
-            calls: number(args, "--calls", 20_000)?,
+            calls: number(args, "--calls", 50_000)?,
             concurrency: number(args, "--concurrency", 64)?.max(1),
-            rounds: number(args, "--rounds", 15)?.max(1),
+            rounds: number(args, "--rounds", 20)?.max(1),
             batch: number(args, "--batch", 1024)?.max(1),
             batch_delay: Duration::from_millis(number(args, "--batch-delay-ms", 20)? as u64),
             queue: number(args, "--queue", 8192)?.max(1),

@@ -151,3 +151,36 @@ async fn shutdown_sends_a_partial_batch_at_once() {
     assert_eq!(batches(&rx).iter().map(Vec::len).collect::<Vec<_>>(), [6], "the partial batch, in one request");
     assert_eq!((webhook.delivered(), webhook.dropped()), (6, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_batch_is_in_time_order_with_every_call_before_its_outcome() {
+    let (rx, url) = receiver().await;
+    let webhook = WebhookMiddleware::builder(url).batch(1000, Duration::from_secs(10)).build().unwrap();
+    let (handle, client) = connect(&webhook).await;
+    // Calls that finish at once (echo) and calls that wait and may resume on the other thread
+    // (nap), concurrently: their events are queued from both threads, some together, some apart.
+    let mut tasks = Vec::new();
+    for t in 0..16 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..10 {
+                if (t + i) % 3 == 0 {
+                    client.call_tool("nap", json!({ "ms": 1 })).await.unwrap();
+                } else {
+                    client.call_tool("echo", json!({ "text": format!("{t}-{i}") })).await.unwrap();
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    handle.shutdown().await;
+    let events: Vec<WebhookPayload> = batches(&rx).into_iter().flatten().collect();
+    assert_eq!(events.len(), 320, "one batch at shutdown, every event in it");
+    assert!(events.windows(2).all(|w| w[0].timestamp <= w[1].timestamp), "oldest first");
+    for (i, e) in events.iter().enumerate().filter(|(_, e)| e.event == WebhookEvent::ToolSuccess) {
+        let call = events.iter().position(|c| c.request_id == e.request_id && c.event == WebhookEvent::ToolCall);
+        assert!(call.is_some_and(|c| c < i), "{} at {i}: its tool.call at {call:?}", e.request_id);
+    }
+}

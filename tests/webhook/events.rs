@@ -251,6 +251,38 @@ async fn queue_overflow_is_counted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_call_is_sent_while_a_slow_call_runs_and_an_instant_one_sends_both() {
+    let (rx, url) = receiver().await;
+    let webhook = WebhookMiddleware::new(url).unwrap();
+    let (_handle, client) = connect(&webhook).await;
+    let call = client.start_tool_call("nap", json!({ "ms": 1_000 }));
+    let seen = rx.wait_for(1).await;
+    assert_eq!(seen[0].json()["event"], "tool.call", "sent while the call runs");
+    assert_eq!(rx.seen().len(), 1, "the call is still running");
+    let started = seen[0].json()["timestamp"].as_f64().unwrap();
+    assert_eq!(call.response().await.unwrap()["content"][0]["text"], "awake");
+    let seen = rx.wait_for(2).await;
+    let done = seen[1].json();
+    assert_eq!((done["event"].as_str(), done["tool"].as_str()), (Some("tool.success"), Some("nap")));
+    let took = done["timestamp"].as_f64().unwrap() - started;
+    assert!((0.9..5.0).contains(&took), "tool.call is stamped before the call, its outcome after: {took}");
+
+    // A call that never waits queues both events together; each is still its own POST.
+    client.call_tool("echo", json!({ "text": "x" })).await.unwrap();
+    let seen = rx.wait_for(4).await;
+    let mut kinds: Vec<String> = seen[2..].iter().map(|r| r.header("x-webhook-event")).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["tool.call", "tool.success"]);
+    assert_eq!(seen[2].json()["request_id"], seen[3].json()["request_id"]);
+    // The counter moves once the receiver's answer is in, just after it recorded the request.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while webhook.delivered() < 4 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!((webhook.delivered(), webhook.dropped()), (4, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_call_is_neither_success_nor_error() {
     let (rx, url) = receiver().await;
     let webhook = WebhookMiddleware::new(url).unwrap();

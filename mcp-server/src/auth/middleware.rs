@@ -144,21 +144,21 @@ impl AuthMiddleware {
     async fn run(&self, req: CallRequest, next: Next) -> CallOutcome {
         let required = self.required(&req);
         if !required && !self.identify_all {
-            return next.run(req).await;
+            return next.run_inline(req).await;
         }
         let ctx = req.context();
         let Some(credentials) = self.sources.find(ctx.extensions(), ctx.meta()) else {
             if required {
                 return Err(reject(&req, None, AuthError::Missing).await);
             }
-            return next.run(req).await;
+            return next.run_inline(req).await;
         };
         let identity = match self.provider.authenticate(&credentials).await {
             Ok(identity) => identity,
             Err(e) if required => return Err(reject(&req, Some(credentials.source), e).await),
             Err(e) => {
                 tracing::debug!(name = req.name(), reason = %e, "ignoring invalid credentials on a public call");
-                return next.run(req).await;
+                return next.run_inline(req).await;
             }
         };
         if let Some(tool) = req.tool().filter(|_| required) {
@@ -168,7 +168,7 @@ impl AuthMiddleware {
             }
         }
         let ctx = ctx.with_identity(identity);
-        next.run(req.with_context(ctx)).await
+        next.run_inline(req.with_context(ctx)).await
     }
 }
 

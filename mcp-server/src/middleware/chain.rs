@@ -35,8 +35,15 @@ impl std::fmt::Debug for Next {
 impl Next {
     /// Runs the rest of the chain (and finally the endpoint) for `req`.
     pub fn run(&self, req: CallRequest) -> BoxFuture<'static, CallOutcome> {
-        let next = self.clone();
-        Box::pin(async move {
+        Box::pin(self.clone().run_inline(req))
+    }
+
+    /// [`run`](Self::run), unboxed and consuming `self`: for the built-in middleware, whose own
+    /// future is boxed anyway, so a layer costs one allocation per call rather than two (and no
+    /// reference-count round trip).
+    pub(crate) fn run_inline(self, req: CallRequest) -> impl Future<Output = CallOutcome> + Send + 'static {
+        let next = self;
+        async move {
             match next.chain.middleware.get(next.index) {
                 Some(m) => {
                     let inner = Next { chain: Arc::clone(&next.chain), index: next.index + 1 };
@@ -44,7 +51,7 @@ impl Next {
                 }
                 None => run_endpoint(&*next.chain.endpoint, &req).await,
             }
-        })
+        }
     }
 }
 

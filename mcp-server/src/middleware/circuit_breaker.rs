@@ -241,7 +241,7 @@ impl CircuitBreakerMiddleware {
                 return Err(req.map_error(err, FailureKind::CircuitOpen).await);
             }
         };
-        let outcome = next.run(req).await;
+        let outcome = next.run_inline(req).await;
         let verdict = self.classify(&outcome);
         match ticket.settle(verdict) {
             Some(Transition::Opened { failures }) => tracing::warn!(

@@ -230,10 +230,10 @@ impl AuditMiddleware {
 
     async fn run(&self, req: CallRequest, next: Next) -> CallOutcome {
         if !self.audits(req.kind()) {
-            return next.run(req).await;
+            return next.run_inline(req).await;
         }
         let Some(writer) = self.writer() else {
-            return if self.fail_closed { Err(unavailable()) } else { next.run(req).await };
+            return if self.fail_closed { Err(unavailable()) } else { next.run_inline(req).await };
         };
         if self.fail_closed && writer.has_failed() {
             return Err(unavailable());
@@ -241,7 +241,7 @@ impl AuditMiddleware {
         let call = req.clone();
         let args = self.include_args.then(|| serde_json::from_str(call.arguments().get()).ok()).flatten();
         let (started, clock) = (SystemTime::now(), Instant::now());
-        let outcome = next.run(req).await;
+        let outcome = next.run_inline(req).await;
         let entry = entry::build(Finished {
             kind: call.kind(),
             name: call.name(),

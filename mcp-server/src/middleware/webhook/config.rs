@@ -55,7 +55,7 @@ pub(crate) struct Batch {
 /// |---|---|
 /// | [`events`](Self::events) | all three |
 /// | [`timeout`](Self::timeout) (per HTTP request) | 5 s |
-/// | [`queue_capacity`](Self::queue_capacity) | 1024 events |
+/// | [`queue_capacity`](Self::queue_capacity) | 1024 slots (1024–2048 events) |
 /// | [`workers`](Self::workers) | 4 |
 /// | [`max_retries`](Self::max_retries) | 3 (so at most 4 attempts) |
 /// | [`backoff`](Self::backoff) | 200 ms, doubling, capped at 5 s |
@@ -137,7 +137,9 @@ impl WebhookBuilder {
         self
     }
 
-    /// How many events may wait for delivery; beyond that new events are dropped and counted.
+    /// How many queue slots may wait for delivery; beyond that new events are dropped and
+    /// counted. A slot holds one event, or a call's `tool.call` and outcome together when the
+    /// call finished without yielding (so up to twice as many events fit).
     #[must_use]
     pub fn queue_capacity(mut self, n: usize) -> Self {
         self.queue_capacity = n;

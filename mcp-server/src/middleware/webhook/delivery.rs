@@ -1,7 +1,8 @@
 //! One delivery: encode the events, sign, POST with bounded retries and exponential backoff,
 //! count the outcome, and log trouble at a bounded rate.
 
-use super::event::{encode, QueuedEvent};
+use super::encode::encode;
+use super::record::{Epoch, Record};
 use super::signature::{sign, BATCH_SIZE_HEADER, EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use super::worker::Shared;
 use bytes::Bytes;
@@ -100,26 +101,27 @@ enum Attempt {
     GiveUp(String),
 }
 
-/// Delivers `events` (in `order`, if not empty) as one request: a single JSON object, or with
-/// batching a JSON array. Retries after connect errors, timeouts, `429` and `5xx`; counts every
-/// event of the request as delivered or failed.
-pub(crate) async fn deliver(shared: &Shared, events: &[QueuedEvent], order: &[usize]) {
-    let n = u64::try_from(events.len()).unwrap_or(u64::MAX);
+/// Delivers `records` as one request: a single JSON object (one event), or with batching a JSON
+/// array of their events in time order (`runs`: see [`encode`]). Retries after connect errors,
+/// timeouts, `429` and `5xx`; counts every event of the request as delivered or failed.
+pub(crate) async fn deliver(shared: &Shared, records: &[Record], runs: &[usize]) {
+    let events: usize = records.iter().map(Record::len).sum();
+    let n = u64::try_from(events).unwrap_or(u64::MAX);
     let batched = shared.config.batch.is_some();
-    let event = match events {
-        [one] if !batched => one.event.as_str(),
+    let event = match records {
+        [one] if !batched => one.only_event().map_or("batch", super::WebhookEvent::as_str),
         _ => "batch",
     };
+    // Encoded once: every attempt sends the same bytes (the body is shared, not copied).
+    let mut buf = shared.bodies.take();
+    encode(records, runs, batched, &Epoch::now(), &mut buf);
+    let body = shared.bodies.bytes(buf);
     // One id per request, kept across its retries, so the receiver can de-duplicate.
     let id = uuid::Uuid::new_v4().to_string();
     let mut backoff = shared.config.initial_backoff;
     let mut attempt = 0u32;
     loop {
-        // Encoded for each attempt (identical bytes every time) rather than copied: the body
-        // moves into the request, and retries are rare.
-        let mut body = shared.bodies.take();
-        encode(events, order, batched, &mut body);
-        let why = match attempt_once(shared, event, batched.then_some(events.len()), body, &id).await {
+        let why = match attempt_once(shared, event, batched.then_some(events), body.clone(), &id).await {
             Attempt::Delivered => {
                 shared.delivered.fetch_add(n, Ordering::Relaxed);
                 return;
@@ -143,7 +145,7 @@ pub(crate) async fn deliver(shared: &Shared, events: &[QueuedEvent], order: &[us
     }
 }
 
-async fn attempt_once(shared: &Shared, event: &str, batch_size: Option<usize>, body: Vec<u8>, id: &str) -> Attempt {
+async fn attempt_once(shared: &Shared, event: &str, batch_size: Option<usize>, body: Bytes, id: &str) -> Attempt {
     let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()).to_string();
     let mut req = shared
         .client
@@ -159,7 +161,7 @@ async fn attempt_once(shared: &Shared, event: &str, batch_size: Option<usize>, b
         // Over the whole body: the single object, or the entire batch array.
         req = req.header(SIGNATURE_HEADER, sign(secret, &ts, &body));
     }
-    match req.body(shared.bodies.bytes(body)).send().await {
+    match req.body(body).send().await {
         Ok(mut resp) => {
             let status = resp.status();
             // Read a bounded amount of the answer so the keep-alive connection can be reused.

@@ -1,7 +1,10 @@
 //! [`WebhookMiddleware`]: POST a JSON event to a URL when a tool is called, succeeds or fails.
 //!
 //! Fire-and-forget by construction: the call path only reserves a slot in a bounded queue (never
-//! waiting) and stores a small plain struct in it; no JSON, no signing. A few workers, sharing one
+//! waiting) and stores a small plain struct in it; no JSON, no signing. A call that finishes
+//! before it first yields stores its `tool.call` and its outcome together, in one slot; a call
+//! that yields stores `tool.call` right then, while it runs. Either way `tool.call` carries the
+//! time the call started, and a batch holds a call's `tool.call` before its outcome. A few workers, sharing one
 //! HTTP client (reqwest + rustls), serialize, sign and deliver the events with bounded retries and
 //! exponential backoff, one event per POST or, [opt-in](WebhookBuilder::batch), in batches. When the queue is full an event is dropped,
 //! counted ([`WebhookMiddleware::dropped`]) and logged (at most one line per few seconds). A slow
@@ -15,11 +18,13 @@
 //! The body is a [`WebhookPayload`]; with [batching](WebhookBuilder::batch) it is a JSON array of
 //! them, `X-Webhook-Event` is `batch` and `X-Webhook-Batch-Size` gives their number.
 
+mod call;
 mod config;
 mod delivery;
-mod event;
+mod encode;
 mod payload;
 mod queue;
+mod record;
 mod signature;
 mod worker;
 
@@ -30,11 +35,7 @@ pub use signature::{
 };
 
 use super::{CallKind, CallOutcome, CallRequest, Middleware, Next};
-use crate::error::{FailureKind, ToolError};
-use crate::extract::RequestContext;
-use event::{unix_ms, QueuedEvent};
 use futures_util::future::BoxFuture;
-use smol_str::SmolStr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use worker::Shared;
@@ -105,29 +106,14 @@ impl WebhookMiddleware {
         self.shared.failed.load(Ordering::Relaxed)
     }
 
-    /// Events waiting in the queue right now.
+    /// Queue slots in use right now: a call's `tool.call` and outcome share one when the call
+    /// finished without yielding, else each event has its own.
     pub fn queued(&self) -> usize {
         self.shared.queued()
     }
 
     fn wants(&self, event: WebhookEvent) -> bool {
         self.shared.config.events & event.bit() != 0
-    }
-
-    /// Queues `event` for a call of `tool`; the event is only built if the queue has room.
-    fn emit(&self, tool: &SmolStr, ctx: &RequestContext, event: WebhookEvent, error: Option<&ToolError>) {
-        self.shared.enqueue(|| QueuedEvent {
-            event,
-            tool: tool.clone(),
-            request_id: ctx.request_id().clone(),
-            // The caller as of this event: an auth middleware inside this one has run by the outcome.
-            client_id: ctx.client_id().map(SmolStr::new),
-            unix_ms: unix_ms(),
-            // The mapped wire error, never the raw internal text.
-            error: error.map(|e| {
-                Box::new(WebhookErrorInfo { code: e.code.clone(), message: e.message.clone(), retryable: e.retryable })
-            }),
-        });
     }
 }
 
@@ -136,35 +122,7 @@ impl Middleware for WebhookMiddleware {
         if req.kind() != CallKind::Tool {
             return next.run(req);
         }
-        // Copied, not shared: inline for usual names, so queuing allocates nothing and the
-        // worker never frees (or touches the reference count of) the call path's memory.
-        let tool = SmolStr::new(req.name());
-        // `handle` runs right before the call goes down the chain: this is "before execution".
-        if self.wants(WebhookEvent::ToolCall) {
-            self.emit(&tool, req.context(), WebhookEvent::ToolCall, None);
-        }
-        if !self.wants(WebhookEvent::ToolSuccess) && !self.wants(WebhookEvent::ToolError) {
-            return next.run(req);
-        }
-        // What the outcome events need, kept before `req` moves down the chain (one `Arc` clone).
-        let ctx = req.context().clone();
-        Box::pin(async move {
-            let outcome = next.run(req).await;
-            // A cancelled call gets no response: it is neither a success nor a failure.
-            if ctx.is_cancelled() {
-                return outcome;
-            }
-            match &outcome {
-                Ok(_) if self.wants(WebhookEvent::ToolSuccess) => {
-                    self.emit(&tool, &ctx, WebhookEvent::ToolSuccess, None);
-                }
-                Err(e) if e.kind != FailureKind::Cancelled && self.wants(WebhookEvent::ToolError) => {
-                    self.emit(&tool, &ctx, WebhookEvent::ToolError, Some(&e.error));
-                }
-                _ => {}
-            }
-            outcome
-        })
+        call::observe(self, req, next)
     }
 
     fn shutdown(&self) -> BoxFuture<'_, ()> {
@@ -177,15 +135,8 @@ mod tests {
     use super::*;
     use std::time::{Duration, Instant};
 
-    fn payload(n: usize) -> QueuedEvent {
-        QueuedEvent {
-            event: WebhookEvent::ToolCall,
-            tool: "t".into(),
-            request_id: crate::jsonrpc::RequestId::from(i64::try_from(n).unwrap_or_default()),
-            client_id: None,
-            unix_ms: 0,
-            error: None,
-        }
+    fn payload(n: usize) -> record::Record {
+        record::tests::call(i64::try_from(n).unwrap_or_default())
     }
 
     /// Nothing listens on port 9 of the loopback (discard is never enabled): connection refused.
@@ -202,7 +153,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let start = Instant::now();
         for n in 0..1000 {
-            w.shared.enqueue(|| payload(n));
+            w.shared.enqueue(1, || payload(n));
         }
         assert!(start.elapsed() < Duration::from_millis(500), "enqueue must not wait");
         assert!(w.dropped() >= 990, "dropped {}", w.dropped());
@@ -215,7 +166,7 @@ mod tests {
     async fn after_shutdown_events_are_dropped() {
         let w = WebhookMiddleware::new(DEAD).unwrap_or_else(|e| panic!("{e}"));
         w.shutdown().await;
-        w.shared.enqueue(|| payload(1));
+        w.shared.enqueue(1, || payload(1));
         assert_eq!(w.dropped(), 1);
     }
 
@@ -229,7 +180,7 @@ mod tests {
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         for n in 0..5 {
-            w.shared.enqueue(|| payload(n));
+            w.shared.enqueue(1, || payload(n));
         }
         let start = Instant::now();
         w.shutdown().await;

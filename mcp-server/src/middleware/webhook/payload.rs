@@ -17,7 +17,8 @@ use std::sync::Arc;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum WebhookEvent {
-    /// Before every tool execution.
+    /// Before every tool execution: stamped as the call starts, and sent while it runs (a call
+    /// that finishes without ever waiting sends it together with its outcome).
     #[serde(rename = "tool.call")]
     ToolCall,
     /// After a successful execution.

@@ -8,7 +8,7 @@
 //! it, once a shard holds its share of the events it waits for, so a worker gathering a batch
 //! costs the call path nothing per event.
 
-use super::event::QueuedEvent;
+use super::record::Record;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -46,7 +46,7 @@ pub(crate) enum Push {
 }
 
 struct ShardState {
-    events: VecDeque<QueuedEvent>,
+    events: VecDeque<Record>,
     closed: bool,
 }
 
@@ -109,37 +109,27 @@ impl EventQueue {
         self.capacity
     }
 
-    /// The shard this thread pushes to first.
-    fn own_shard(&self) -> &Shard {
-        &self.shards[thread_index() % self.shards.len()]
-    }
-
     /// Events queued (a snapshot).
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| s.len.load(Ordering::Relaxed)).sum()
     }
 
-    /// Whether a push from this thread would fail now (a snapshot; [`push`](Self::push) decides
-    /// under the lock).
-    pub(crate) fn refuses(&self) -> Option<Push> {
-        if self.closed.load(Ordering::Acquire) {
-            Some(Push::Closed)
-        } else if self.own_shard().len.load(Ordering::Relaxed) >= self.shard_capacity && self.len() >= self.capacity {
-            Some(Push::Full)
-        } else {
-            None
-        }
-    }
-
-    /// Appends `event` to this thread's shard, or when that one is full to another with room,
-    /// unless the queue is full or closed: the whole capacity serves even a single thread. Never
-    /// waits beyond a short critical section; wakes the waiting worker if this event completes
-    /// what it waits for.
-    pub(crate) fn push(&self, event: QueuedEvent) -> Push {
+    /// Appends the record `make` builds to this thread's shard, or when that one is full to
+    /// another with room, unless the queue is full or closed: the whole capacity serves even a
+    /// single thread. The record is built in its slot, under the lock (a few copies), rather than
+    /// moved there. Never waits beyond a short critical section; wakes the waiting worker if this
+    /// record completes what it waits for. A full queue is seen without taking a lock.
+    pub(crate) fn push(&self, make: impl FnOnce() -> Record) -> Push {
         let own = thread_index() % self.shards.len();
-        let mut event = Some(event);
+        if self.is_closed() {
+            return Push::Closed;
+        }
+        if self.shards[own].len.load(Ordering::Relaxed) >= self.shard_capacity && self.len() >= self.capacity {
+            return Push::Full;
+        }
+        let mut make = Some(make);
         for i in 0..self.shards.len() {
-            match self.push_to(&self.shards[(own + i) % self.shards.len()], &mut event) {
+            match self.push_to(&self.shards[(own + i) % self.shards.len()], &mut make) {
                 Push::Full => continue,
                 done => return done,
             }
@@ -147,8 +137,8 @@ impl EventQueue {
         Push::Full
     }
 
-    /// Moves the event out of `event` into `shard` if it has room.
-    fn push_to(&self, shard: &Shard, event: &mut Option<QueuedEvent>) -> Push {
+    /// Builds the record in `shard` if it has room.
+    fn push_to(&self, shard: &Shard, make: &mut Option<impl FnOnce() -> Record>) -> Push {
         let wake = {
             let mut s = shard.lock();
             if s.closed {
@@ -157,13 +147,13 @@ impl EventQueue {
             if s.events.len() >= self.shard_capacity {
                 return Push::Full;
             }
-            if let Some(e) = event.take() {
-                s.events.push_back(e);
+            if let Some(make) = make.take() {
+                s.events.push_back(make());
             }
             let n = s.events.len();
             shard.len.store(n, Ordering::Relaxed);
             // Read under the shard lock: a worker sets `wake_at` before it looks at the shards
-            // (each under its lock), so either it sees this event or this push sees its request.
+            // (each under its lock), so either it sees this record or this push sees its request.
             let wake_at = self.wake_at.load(Ordering::Relaxed);
             wake_at != 0 && n >= wake_at && self.wake_at.swap(0, Ordering::AcqRel) != 0
         };
@@ -173,14 +163,15 @@ impl EventQueue {
         Push::Queued
     }
 
-    /// Moves up to `max` events to `out`, shard by shard (each shard's oldest first); returns
-    /// how many.
+    /// Moves records holding up to `max` events to `out`, shard by shard (each shard's oldest
+    /// first), and notes in `runs` where each shard's records start; returns how many events.
+    /// When a two-event record does not fit, its `tool.call` is taken and its outcome stays.
     ///
-    /// The events are copied out and every buffer keeps its capacity: no shard ever grows from
+    /// The records are moved out and every buffer keeps its capacity: no shard ever grows from
     /// empty again on the call path, and no large block is freed per batch (which would cost the
-    /// whole process, as glibc answers it by consolidating its fast bins). Copying a slot is a
+    /// whole process, as glibc answers it by consolidating its fast bins). Moving a slot is a
     /// few ns, against hundreds for reallocating.
-    pub(crate) fn take(&self, out: &mut Vec<QueuedEvent>, max: usize) -> usize {
+    pub(crate) fn take(&self, out: &mut Vec<Record>, runs: &mut Vec<usize>, max: usize) -> usize {
         let first = self.next_take.fetch_add(1, Ordering::Relaxed);
         let mut taken = 0;
         for i in 0..self.shards.len() {
@@ -191,11 +182,26 @@ impl EventQueue {
             if shard.len.load(Ordering::Relaxed) == 0 {
                 continue;
             }
+            let start = out.len();
             let mut s = shard.lock();
-            let n = (max - taken).min(s.events.len());
-            out.extend(s.events.drain(..n));
+            while let Some(front) = s.events.front_mut() {
+                let n = front.len();
+                if taken + n <= max {
+                    out.extend(s.events.pop_front());
+                    taken += n;
+                } else {
+                    if taken < max {
+                        out.extend(front.split_call());
+                        taken += 1;
+                    }
+                    break;
+                }
+            }
             shard.len.store(s.events.len(), Ordering::Relaxed);
-            taken += n;
+            drop(s);
+            if out.len() > start {
+                runs.push(start);
+            }
         }
         taken
     }
@@ -256,33 +262,34 @@ impl EventQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::middleware::webhook::record::tests::call;
+    use crate::middleware::webhook::record::Parts;
     use crate::middleware::WebhookEvent;
     use std::sync::Arc;
     use std::time::Duration;
 
-    fn event() -> QueuedEvent {
-        QueuedEvent {
-            event: WebhookEvent::ToolCall,
-            tool: "t".into(),
-            request_id: 1.into(),
-            client_id: None,
-            unix_ms: 0,
-            error: None,
-        }
+    fn event() -> Record {
+        call(1)
+    }
+
+    /// Takes up to `max` events; returns (events, runs).
+    fn take(q: &EventQueue, out: &mut Vec<Record>, max: usize) -> (usize, Vec<usize>) {
+        let mut runs = Vec::new();
+        let n = q.take(out, &mut runs, max);
+        (n, runs)
     }
 
     #[test]
     fn bounded_fifo() {
         let q = EventQueue::with_shards(2, 1);
-        assert_eq!(q.push(event()), Push::Queued);
-        assert_eq!(q.push(event()), Push::Queued);
-        assert_eq!(q.refuses(), Some(Push::Full));
-        assert_eq!(q.push(event()), Push::Full);
+        assert_eq!(q.push(event), Push::Queued);
+        assert_eq!(q.push(event), Push::Queued);
+        assert_eq!(q.push(event), Push::Full);
         let mut out = Vec::new();
-        assert_eq!(q.take(&mut out, 5), 2);
+        assert_eq!(take(&q, &mut out, 5).0, 2);
         assert_eq!((out.len(), q.len()), (2, 0));
         q.close();
-        assert_eq!(q.push(event()), Push::Closed);
+        assert_eq!(q.push(event), Push::Closed);
         assert!(q.is_finished());
     }
 
@@ -290,41 +297,60 @@ mod tests {
     fn takes_part_or_all_oldest_first() {
         let q = EventQueue::with_shards(10, 1);
         for n in 0..5 {
-            q.push(QueuedEvent { request_id: n.into(), ..event() });
+            q.push(|| Record { request_id: n.into(), ..event() });
         }
         let mut out = Vec::new();
-        assert_eq!(q.take(&mut out, 2), 2, "part of the queue");
-        assert_eq!(q.take(&mut out, 9), 3, "the rest");
+        assert_eq!(take(&q, &mut out, 2).0, 2, "part of the queue");
+        assert_eq!(take(&q, &mut out, 9).0, 3, "the rest");
         let ids: Vec<String> = out.iter().map(|e| e.request_id.to_string()).collect();
         assert_eq!(ids, ["0", "1", "2", "3", "4"]);
         assert_eq!(q.len(), 0);
         let capacity = q.shards[0].lock().events.capacity();
         assert!(capacity >= 5, "a take leaves the shard's buffer allocated: {capacity}");
-        assert_eq!(q.push(event()), Push::Queued);
-        assert_eq!(q.take(&mut out, 9), 1);
+        assert_eq!(q.push(event), Push::Queued);
+        assert_eq!(take(&q, &mut out, 9).0, 1);
+    }
+
+    #[test]
+    fn a_two_event_record_is_split_when_only_one_event_fits() {
+        let q = EventQueue::with_shards(10, 1);
+        for n in 0..3 {
+            q.push(|| Record { parts: Parts::Both(WebhookEvent::ToolSuccess), ..call(n) });
+        }
+        let mut out = Vec::new();
+        assert_eq!(take(&q, &mut out, 3), (3, vec![0]), "one record and a half");
+        let parts: Vec<(String, Parts)> = out.iter().map(|r| (r.request_id.to_string(), r.parts)).collect();
+        assert_eq!(parts, [("0".into(), Parts::Both(WebhookEvent::ToolSuccess)), ("1".into(), Parts::Call)]);
+        out.clear();
+        assert_eq!(take(&q, &mut out, 1), (1, vec![0]));
+        assert_eq!(
+            (out[0].request_id.to_string(), out[0].parts),
+            ("1".into(), Parts::Outcome(WebhookEvent::ToolSuccess))
+        );
+        assert_eq!(take(&q, &mut out, 10), (2, vec![1]), "the rest; the run starts after what `out` held");
+        assert_eq!(q.len(), 0);
     }
 
     #[test]
     fn the_whole_capacity_serves_one_thread_or_many() {
         let q = EventQueue::with_shards(8, 4);
-        let queued = (0..20).map(|_| q.push(event())).filter(|p| *p == Push::Queued).count();
+        let queued = (0..20).map(|_| q.push(event)).filter(|p| *p == Push::Queued).count();
         assert_eq!(queued, 8, "a full shard spills into the others");
-        assert_eq!(q.refuses(), Some(Push::Full));
         let mut out = Vec::new();
-        assert_eq!(q.take(&mut out, 100), 8);
+        assert_eq!(take(&q, &mut out, 100).0, 8);
 
         let q = Arc::new(EventQueue::with_shards(8, 4));
         let pushers: Vec<_> = (0..4)
             .map(|_| {
                 let q = Arc::clone(&q);
-                std::thread::spawn(move || (0..5).map(|_| q.push(event())).filter(|p| *p == Push::Queued).count())
+                std::thread::spawn(move || (0..5).map(|_| q.push(event)).filter(|p| *p == Push::Queued).count())
             })
             .collect();
         let queued: usize = pushers.into_iter().map(|t| t.join().unwrap_or_default()).sum();
         assert_eq!(queued, 8);
         assert_eq!(q.len(), 8);
         out.clear();
-        assert_eq!(q.take(&mut out, 100), 8);
+        assert_eq!(take(&q, &mut out, 100).0, 8);
         assert_eq!(q.len(), 0);
     }
 
@@ -338,7 +364,7 @@ mod tests {
         for _ in 0..3 {
             tokio::time::sleep(Duration::from_millis(20)).await;
             assert!(!waiter.is_finished());
-            q.push(event());
+            q.push(event);
         }
         assert!(tokio::time::timeout(Duration::from_secs(5), waiter).await.is_ok_and(|r| r.is_ok_and(|w| w)));
     }
@@ -346,7 +372,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn waiting_ends_at_the_deadline_or_on_close() {
         let q = EventQueue::with_shards(100, 1);
-        q.push(event());
+        q.push(event);
         assert!(!q.wait_for(2, Some(Instant::now() + Duration::from_millis(50))).await);
         q.close();
         assert!(q.wait_for(2, None).await);

@@ -3,8 +3,8 @@
 
 use super::config::{Batch, Config};
 use super::delivery::{deliver, BodyPool, LogLimiter};
-use super::event::{time_order, QueuedEvent};
 use super::queue::{EventQueue, Push};
+use super::record::Record;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
@@ -39,6 +39,8 @@ pub(crate) enum DropReason {
 
 impl Shared {
     pub(crate) fn new(config: Config, client: reqwest::Client) -> Self {
+        // Calibrates the event clock here, at build time, rather than on the first tool call.
+        let _ = super::record::now();
         Self {
             queue: EventQueue::new(config.queue_capacity),
             bodies: BodyPool::new(config.workers + 1),
@@ -61,19 +63,19 @@ impl Shared {
         self.queue.len()
     }
 
-    /// Queues the event `make` builds, without waiting. A full (or closed) queue is seen before
-    /// the event is built, so overload costs no allocation: the event is dropped, counted, and
-    /// logged (rate-limited).
-    pub(crate) fn enqueue(self: &Arc<Self>, make: impl FnOnce() -> QueuedEvent) {
-        if let Some(refused) = self.queue.refuses() {
-            return self.count_drop(refused.into(), 1);
+    /// Queues the record `make` builds, holding `events` events, without waiting. A full (or
+    /// closed) queue is seen before the record is built, so overload costs no allocation: the
+    /// events are dropped, counted, and logged (rate-limited).
+    pub(crate) fn enqueue(self: &Arc<Self>, events: usize, make: impl FnOnce() -> Record) {
+        if self.queue.is_closed() {
+            return self.count_drop(DropReason::ShutDown, events);
         }
         if !*self.started.get_or_init(|| Self::start(self)) {
-            return self.count_drop(DropReason::NoRuntime, 1);
+            return self.count_drop(DropReason::NoRuntime, events);
         }
-        match self.queue.push(make()) {
+        match self.queue.push(make) {
             Push::Queued => {}
-            refused => self.count_drop(refused.into(), 1),
+            refused => self.count_drop(refused.into(), events),
         }
     }
 
@@ -130,9 +132,10 @@ async fn run_worker(shared: Arc<Shared>) {
     let batch = shared.config.batch;
     let max = batch.map_or(1, |b| b.max_events);
     // Buffers reused for every request this worker sends.
-    let mut events = Vec::with_capacity(max.min(4096));
-    let mut order = Vec::new();
+    let mut records = Vec::with_capacity(max.min(4096));
+    let mut runs = Vec::new();
     loop {
+        let mut taken = 0;
         {
             let _turn = tokio::select! {
                 biased;
@@ -140,7 +143,8 @@ async fn run_worker(shared: Arc<Shared>) {
                 () = shared.abandon.cancelled() => return,
             };
             loop {
-                if shared.queue.take(&mut events, max) > 0 {
+                taken += shared.queue.take(&mut records, &mut runs, max);
+                if taken > 0 {
                     break;
                 }
                 if shared.queue.is_finished() {
@@ -153,33 +157,33 @@ async fn run_worker(shared: Arc<Shared>) {
                 }
             }
             if let Some(batch) = batch {
-                fill(&shared, &mut events, batch).await;
-                // Taken shard by shard, the events are in order per thread only.
-                time_order(&events, &mut order);
+                taken += fill(&shared, &mut records, &mut runs, batch, taken).await;
             }
         }
         if shared.abandon.is_cancelled() {
-            shared.count_drop(DropReason::ShutDown, events.len());
+            shared.count_drop(DropReason::ShutDown, taken);
         } else {
             tokio::select! {
-                () = deliver(&shared, &events, &order) => {}
-                () = shared.abandon.cancelled() => shared.count_drop(DropReason::ShutDown, events.len()),
+                () = deliver(&shared, &records, &runs) => {}
+                () = shared.abandon.cancelled() => shared.count_drop(DropReason::ShutDown, taken),
             }
         }
-        events.clear();
-        order.clear();
+        records.clear();
+        runs.clear();
     }
 }
 
-/// Adds queued events to `events` until it holds `max_events`, `max_delay` has passed since the
-/// first one, or shutdown began (a partial batch then goes at once).
-async fn fill(shared: &Shared, events: &mut Vec<QueuedEvent>, batch: Batch) {
+/// Adds queued records to `records` (which holds `taken` events) until they hold `max_events`
+/// events, `max_delay` has passed since the first one, or shutdown began (a partial batch then
+/// goes at once). Returns how many events it added.
+async fn fill(shared: &Shared, records: &mut Vec<Record>, runs: &mut Vec<usize>, batch: Batch, taken: usize) -> usize {
     let deadline = tokio::time::Instant::now() + batch.max_delay;
+    let mut held = taken;
     loop {
-        shared.queue.take(events, batch.max_events - events.len());
-        let missing = batch.max_events - events.len();
+        held += shared.queue.take(records, runs, batch.max_events.saturating_sub(held));
+        let missing = batch.max_events.saturating_sub(held);
         if missing == 0 || shared.queue.is_closed() {
-            return;
+            return held - taken;
         }
         // Woken by half a queue at most: a batch larger than the queue is gathered in several
         // takes, before the queue overflows.
@@ -191,8 +195,8 @@ async fn fill(shared: &Shared, events: &mut Vec<QueuedEvent>, batch: Batch) {
         };
         if !woken {
             // Deadline: take what is there and go.
-            shared.queue.take(events, batch.max_events - events.len());
-            return;
+            held += shared.queue.take(records, runs, batch.max_events.saturating_sub(held));
+            return held - taken;
         }
     }
 }
