@@ -4,7 +4,7 @@
 //! `tool.call` and its outcome together, as one record: one queue slot, one short lock, one copy
 //! of the names, instead of two of each. A call that yields queues `tool.call` right then, while
 //! it runs, and its outcome when it ends. Either way `tool.call` carries the time the call
-//! started, before execution, and reaches the endpoint before its outcome.
+//! started, before execution, and a batch holds it before its outcome.
 
 use super::record::{now, Parts, Record, Stamp};
 use super::{WebhookErrorInfo, WebhookEvent, WebhookMiddleware};
