@@ -8,16 +8,6 @@ use mcp_server::middleware::{WebhookEvent, WebhookMiddleware, WebhookPayload};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// Waits until `webhook.delivered()` reaches `n` (the counter moves once the receiver's answer
-/// is in, just after it recorded the request), or panics after 10 s.
-async fn delivered(webhook: &WebhookMiddleware, n: u64) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while webhook.delivered() < n {
-        assert!(Instant::now() < deadline, "delivered {} of {n}", webhook.delivered());
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 /// Every batch the receiver got, decoded as the documented array of payloads.
 fn batches(rx: &Receiver) -> Vec<Vec<WebhookPayload>> {
     rx.seen().iter().map(|r| serde_json::from_slice::<Vec<WebhookPayload>>(&r.body).unwrap()).collect()

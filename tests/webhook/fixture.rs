@@ -147,6 +147,16 @@ pub(crate) async fn connect(webhook: &WebhookMiddleware) -> (ServerHandle, TestC
     (handle, client)
 }
 
+/// Waits until `webhook.delivered()` reaches `n` (the counter moves once the receiver's answer
+/// is in, just after it recorded the request), or panics after 10 s.
+pub(crate) async fn delivered(webhook: &WebhookMiddleware, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while webhook.delivered() < n {
+        assert!(Instant::now() < deadline, "delivered {} of {n}", webhook.delivered());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 pub(crate) fn by_event<'a>(payloads: &'a [Value], event: &str, tool: &str) -> Vec<&'a Value> {
     payloads.iter().filter(|p| p["event"] == event && p["tool"] == tool).collect()
 }

@@ -41,16 +41,13 @@ impl Next {
     /// [`run`](Self::run), unboxed and consuming `self`: for the built-in middleware, whose own
     /// future is boxed anyway, so a layer costs one allocation per call rather than two (and no
     /// reference-count round trip).
-    pub(crate) fn run_inline(self, req: CallRequest) -> impl Future<Output = CallOutcome> + Send + 'static {
-        let next = self;
-        async move {
-            match next.chain.middleware.get(next.index) {
-                Some(m) => {
-                    let inner = Next { chain: Arc::clone(&next.chain), index: next.index + 1 };
-                    m.handle(req, inner).await
-                }
-                None => run_endpoint(&*next.chain.endpoint, &req).await,
+    pub(crate) async fn run_inline(self, req: CallRequest) -> CallOutcome {
+        match self.chain.middleware.get(self.index) {
+            Some(m) => {
+                let inner = Next { chain: Arc::clone(&self.chain), index: self.index + 1 };
+                m.handle(req, inner).await
             }
+            None => run_endpoint(&*self.chain.endpoint, &req).await,
         }
     }
 }
