@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
+use http_body_util::BodyExt as _;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,9 +18,19 @@ static BYTES: AtomicU64 = AtomicU64::new(0);
 /// not part of the server's process: answers `204` to every POST, prints its URL, runs until killed.
 /// `GET /stats` answers `"{posts} {bytes}"`.
 pub(crate) async fn serve_receiver() -> Result<(), Box<dyn std::error::Error>> {
-    let hook = |body: axum::body::Bytes| async move {
+    // Counts the body as it streams in, frame by frame: collecting it into one buffer first
+    // would copy every byte once more (a receiver that parses reads the frames the same way).
+    let hook = |body: axum::body::Body| async move {
+        let mut body = std::pin::pin!(body);
+        let mut len = 0;
+        while let Some(frame) = body.frame().await {
+            match frame {
+                Ok(f) => len += f.data_ref().map_or(0, |d| d.len() as u64),
+                Err(_) => return StatusCode::BAD_REQUEST,
+            }
+        }
         POSTS.fetch_add(1, Ordering::Relaxed);
-        BYTES.fetch_add(body.len() as u64, Ordering::Relaxed);
+        BYTES.fetch_add(len, Ordering::Relaxed);
         StatusCode::NO_CONTENT
     };
     let stats = || async { format!("{} {}", POSTS.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed)) };

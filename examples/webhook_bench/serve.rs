@@ -18,10 +18,10 @@ pub(crate) async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Err
         if !args.iter().any(|a| a == "--per-post") {
             builder = builder
                 .batch(
-                    number(args, "--batch", 1024)?.max(1),
+                    number(args, "--batch", crate::DEFAULT_BATCH)?.max(1),
                     Duration::from_millis(number(args, "--batch-delay-ms", 20)? as u64),
                 )
-                .queue_capacity(number(args, "--queue", 8192)?.max(1));
+                .queue_capacity(number(args, "--queue", crate::DEFAULT_QUEUE)?.max(1));
         }
         let webhook = builder.build()?;
         server = server.middleware(webhook.clone());
