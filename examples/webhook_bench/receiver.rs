@@ -19,9 +19,8 @@ static BYTES: AtomicU64 = AtomicU64::new(0);
 /// `GET /stats` answers `"{posts} {bytes}"`.
 pub(crate) async fn serve_receiver() -> Result<(), Box<dyn std::error::Error>> {
     // Counts the body as it streams in, frame by frame: collecting it into one buffer first
-    // would copy every byte once more (a receiver that parses reads the frames the same way).
-    let hook = |body: axum::body::Body| async move {
-        let mut body = std::pin::pin!(body);
+    // would copy every byte once more, work this receiver does not need for counting.
+    let hook = |mut body: axum::body::Body| async move {
         let mut len = 0;
         while let Some(frame) = body.frame().await {
             match frame {
