@@ -17,9 +17,8 @@ use mcp_server::protocol::{
     CallToolResult, Content, CreateMessageRequest, ElicitResult, ElicitationSchema, FormField, GetPromptResult,
     PromptMessage, ResourceContents,
 };
-use mcp_server::tool::parse_args;
 use mcp_server::{
-    tool, CallRequest, Logger, McpServer, Peer, PeerError, ProgressReporter, Prompt, RequestContext, Resource,
+    tool, CallToolRequest, Logger, McpServer, Peer, PeerError, ProgressReporter, Prompt, RequestContext, Resource,
     ResourceTemplate, ServerHandle, Tool, ToolDefinition, ToolError, ToolResult,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -212,12 +211,12 @@ struct JsonSchemaTool;
 impl Tool for JsonSchemaTool {
     fn definition(&self) -> ToolDefinition {
         ToolDefinition::new::<ProfileArgs>("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features")
-            .with_read_only(true)
+            .read_only(true)
     }
 
-    fn call<'a>(&'a self, req: &'a CallRequest) -> BoxFuture<'a, ToolResult> {
+    fn call<'a>(&'a self, req: &'a CallToolRequest) -> BoxFuture<'a, ToolResult> {
         Box::pin(async move {
-            let args: ProfileArgs = parse_args(req)?;
+            let args: ProfileArgs = req.parse_arguments()?;
             let city = args.address.and_then(|a| a.city.or(a.street)).unwrap_or_else(|| "nowhere".into());
             Ok(CallToolResult::text(format!("{} lives in {city}", args.name.unwrap_or_else(|| "Someone".into()))))
         })

@@ -5,7 +5,7 @@
 
 use mcp_server::auth::{ApiKeyAuth, AuthMiddleware, CredentialSource, Credentials};
 use mcp_server::middleware::{verify_audit_log, AuditKey, AuditMiddleware, BreakReason, BrokenEntry, VerifyReport};
-use mcp_server::protocol::versions::LATEST;
+const LATEST: &str = mcp_server::protocol::ProtocolVersion::LATEST.as_str();
 use mcp_server::testing::TestClient;
 use mcp_server::{tool, McpServer, ServerHandle, ToolError};
 use serde_json::{json, Value};

@@ -11,7 +11,8 @@ use mcp_server::auth::{
     ApiKeyAuth, AuthError, AuthMiddleware, CredentialSource, Credentials, JwtAlgorithm, JwtAuth, ACCESS_DENIED,
     AUTHENTICATION_ERROR,
 };
-use mcp_server::middleware::{from_fn, CallRequest, Next};
+use mcp_server::middleware::{from_fn, Next};
+use mcp_server::CallToolRequest;
 use mcp_server::testing::TestClient;
 use mcp_server::{
     tool, BuildError, CircuitBreakerMiddleware, CircuitState, FailureKind, McpServer, RequestContext, Resource,
@@ -282,7 +283,7 @@ async fn public_calls_are_identified_when_possible_and_never_rejected() {
 async fn outer_middleware_see_the_authenticated_caller() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let record = Arc::clone(&seen);
-    let outer = from_fn(move |req: CallRequest, next: Next| {
+    let outer = from_fn(move |req: CallToolRequest, next: Next<CallToolRequest>| {
         let record = Arc::clone(&record);
         async move {
             let before = req.context().client_id().map(str::to_string);
@@ -306,11 +307,11 @@ async fn outer_middleware_see_the_authenticated_caller() {
 async fn auth_failures_never_trip_the_circuit_breaker() {
     let kinds = Arc::new(Mutex::new(Vec::new()));
     let record = Arc::clone(&kinds);
-    let observe = from_fn(move |req: CallRequest, next: Next| {
+    let observe = from_fn(move |req: CallToolRequest, next: Next<CallToolRequest>| {
         let record = Arc::clone(&record);
         async move {
             let out = next.run(req).await;
-            record.lock().unwrap().push(out.as_ref().err().map(|e| e.kind));
+            record.lock().unwrap().push(out.as_ref().err().map(|e| e.kind()));
             out
         }
     });
@@ -361,7 +362,7 @@ fn auth_tools_without_auth_middleware_refuse_to_build() {
     let msg = err.to_string();
     assert!(msg.contains("whoami") && msg.contains("AuthMiddleware"), "says what to add: {msg}");
     // A middleware that does not authenticate does not count.
-    let passthrough = from_fn(|req: CallRequest, next: Next| async move { next.run(req).await });
+    let passthrough = from_fn(|req: CallToolRequest, next: Next<CallToolRequest>| async move { next.run(req).await });
     assert!(McpServer::new("hr-api").tool(WhoamiTool).middleware(passthrough).build().is_err());
     let keys = ApiKeyAuth::new().key("sk-test-0001", "x", &[]);
     assert!(McpServer::new("hr-api").tool(WhoamiTool).middleware(AuthMiddleware::new(keys)).build().is_ok());
@@ -381,7 +382,7 @@ async fn post(http: &reqwest::Client, url: &str, session: Option<&str>, auth: Op
     let mut req = http
         .post(url)
         .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", mcp_server::protocol::versions::LATEST)
+        .header("mcp-protocol-version", mcp_server::protocol::ProtocolVersion::LATEST.as_str())
         .json(&body);
     if let Some(s) = session {
         req = req.header("mcp-session-id", s);
@@ -422,7 +423,7 @@ async fn http_reads_the_authorization_header_and_never_the_process_token() {
     });
     let http = reqwest::Client::new();
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": mcp_server::protocol::versions::LATEST, "capabilities": {},
+        "protocolVersion": mcp_server::protocol::ProtocolVersion::LATEST.as_str(), "capabilities": {},
         "clientInfo": {"name": "http-client", "version": "1"}}});
     let init = post(&http, &url, None, None, init).await;
     let session = init["session"].as_str().map(str::to_string);

@@ -3,7 +3,7 @@
 //! deadline.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
-use mcp_server::protocol::versions::LATEST;
+const LATEST: &str = mcp_server::protocol::ProtocolVersion::LATEST.as_str();
 use mcp_server::testing::TestClient;
 use mcp_server::{tool, BackgroundTasks, McpServer, ServerHandle, State};
 use serde_json::json;

@@ -56,7 +56,7 @@ async fn handle_circuit_open(_ctx: &RequestContext, exc: &CircuitOpenError) -> T
         "SERVICE_UNAVAILABLE",
         format!("Service temporarily unavailable. Retry in {}s.", exc.retry_after_secs()),
     )
-    .with_retryable(true)
+    .retryable(true)
 }
 
 fn server(breaker: &CircuitBreakerMiddleware) -> (McpServer, Arc<Upstream>) {
@@ -192,7 +192,7 @@ async fn a_stale_success_does_not_close_the_circuit_while_the_probe_is_in_flight
     let (server, upstream) = server(&cb);
     let client = TestClient::connect(server).await.unwrap();
     // Admitted while closed; it succeeds only once released.
-    let slow = client.start_tool_call("charge", json!({"mode": "gated_ok"}));
+    let slow = client.start_tool_call("charge", json!({"mode": "gated_ok"})).await;
     while upstream.calls.load(Ordering::SeqCst) < 1 {
         tokio::task::yield_now().await;
     }
@@ -200,7 +200,7 @@ async fn a_stale_success_does_not_close_the_circuit_while_the_probe_is_in_flight
     call(&client, "fail").await;
     assert_eq!(cb.get_state("charge"), CircuitState::Open);
     tokio::time::sleep(Duration::from_millis(250)).await;
-    let probe = client.start_tool_call("charge", json!({"mode": "gated_fail"}));
+    let probe = client.start_tool_call("charge", json!({"mode": "gated_fail"})).await;
     while upstream.calls.load(Ordering::SeqCst) < 4 {
         tokio::task::yield_now().await;
     }

@@ -13,7 +13,7 @@ use mcp_server::auth::{AuthMiddleware, JwtAuth};
 use mcp_server::middleware::{
     verify_audit_log, AuditKey, AuditMiddleware, VerifyReport, WebhookEvent, WebhookMiddleware,
 };
-use mcp_server::protocol::versions::LATEST;
+const LATEST: &str = mcp_server::protocol::ProtocolVersion::LATEST.as_str();
 use mcp_server::testing::TestClient;
 use mcp_server::CircuitState;
 use payment::{payment_api_with, PaymentConfig, SecurityStack, UpstreamMode};

@@ -31,7 +31,7 @@ mod errors {
     /// Always over quota.
     #[tool]
     async fn quota() -> Result<String, ToolError> {
-        Err(ToolError::new("QUOTA_EXCEEDED", "You used all 100 calls today.").with_retryable(true))
+        Err(ToolError::new("QUOTA_EXCEEDED", "You used all 100 calls today.").retryable(true))
     }
 
     #[tokio::test]
@@ -67,10 +67,10 @@ mod cancellation {
     #[tokio::test]
     async fn a_cancelled_request_gets_no_response() {
         let client = TestClient::connect(McpServer::new("t").tool(HangTool)).await.unwrap();
-        let mut call = client.start_tool_call("hang", json!({}));
+        let mut call = client.start_tool_call("hang", json!({})).await;
         let first = call.next_progress().await.unwrap();
         assert_eq!(first["message"], "started");
-        call.cancel("user pressed stop");
+        call.cancel("user pressed stop").await;
         assert!(call.response_within(Duration::from_millis(300)).await.is_none());
         assert_eq!(client.request("ping", json!({})).await.unwrap(), json!({}));
     }
@@ -107,9 +107,9 @@ mod byte_exact {
     async fn ids_keep_their_type() {
         let handle = McpServer::new("t").build().unwrap();
         let mut transport = handle.connect_memory();
-        transport.tx.send(r#"{"jsonrpc":"2.0","id":"abc","method":"ping"}"#.into()).unwrap();
+        transport.tx.send(r#"{"jsonrpc":"2.0","id":"abc","method":"ping"}"#.into()).await.unwrap();
         assert_eq!(transport.rx.recv().await.unwrap(), r#"{"jsonrpc":"2.0","id":"abc","result":{}}"#);
-        transport.tx.send("{oops".into()).unwrap();
+        transport.tx.send("{oops".into()).await.unwrap();
         let error: serde_json::Value = serde_json::from_str(&transport.rx.recv().await.unwrap()).unwrap();
         assert_eq!((error["id"].clone(), error["error"]["code"].clone()), (serde_json::Value::Null, (-32700).into()));
     }

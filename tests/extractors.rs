@@ -195,11 +195,11 @@ async fn request_context_carries_ids_meta_and_the_negotiated_version() {
 async fn a_cancelled_request_gets_no_response_and_the_tool_stops() {
     let Fixture { server, probe, .. } = fixture();
     let client = TestClient::connect(server).await.unwrap();
-    let mut call = client.start_tool_call("hang", json!({}));
+    let mut call = client.start_tool_call("hang", json!({})).await;
     let first = call.next_progress().await.unwrap();
     assert_eq!(first["message"], "started");
     assert!(!probe.inner.stopped.load(Ordering::SeqCst));
-    call.cancel("user pressed stop");
+    call.cancel("user pressed stop").await;
     assert!(call.response_within(QUIET * 2).await.is_none(), "a cancelled request is not answered");
     // The tool's future was dropped (its guard ran); no late progress; the session works.
     eventually("the tool to stop", || probe.inner.stopped.load(Ordering::SeqCst)).await;
@@ -213,12 +213,12 @@ async fn cancellation_on_the_wire() {
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
     let frame = json!({"jsonrpc":"2.0","id":"c1","method":"tools/call",
                        "params":{"name":"hang","arguments":{},"_meta":{"progressToken":"c1-progress"}}});
-    wire.send_json(&frame);
+    wire.send_json(&frame).await;
     let started = wire.recv().await;
     assert_eq!(started["params"]["progressToken"], "c1-progress");
     // Cancelling an unknown id is ignored; cancelling the call silences it for good.
-    wire.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c2"}}"#);
-    wire.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c1","reason":"stop"}}"#);
+    wire.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c2"}}"#).await;
+    wire.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c1","reason":"stop"}}"#).await;
     wire.assert_quiet().await;
     // The id is free again once the request ended.
     assert_eq!(wire.result(json!("c1"), "ping", json!({})).await, json!({}));
@@ -276,7 +276,7 @@ async fn state_is_shared_across_calls_and_sessions() {
 async fn a_slow_request_never_blocks_the_session() {
     let Fixture { server, gate, .. } = fixture();
     let client = TestClient::connect(server).await.unwrap();
-    let blocked = client.start_tool_call("gated", json!({}));
+    let blocked = client.start_tool_call("gated", json!({})).await;
     for _ in 0..5 {
         let ping = tokio::time::timeout(Duration::from_secs(2), client.request("ping", json!({}))).await;
         assert_eq!(ping.unwrap().unwrap(), json!({}));

@@ -139,5 +139,5 @@ async fn health_reads_never_go_through_the_circuit_breaker() {
 /// Always fails with a retryable error.
 #[mcp_server::tool]
 async fn fail() -> Result<String, ToolError> {
-    Err(ToolError::new("UPSTREAM_ERROR", "down").with_retryable(true))
+    Err(ToolError::new("UPSTREAM_ERROR", "down").retryable(true))
 }

@@ -43,7 +43,7 @@ async fn set_level_answers_exactly_an_empty_object() {
     for level in ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] {
         wire.send(format!(
             r#"{{"jsonrpc":"2.0","id":"{level}","method":"logging/setLevel","params":{{"level":"{level}"}}}}"#
-        ));
+        )).await;
         assert_eq!(wire.recv_text().await, format!(r#"{{"jsonrpc":"2.0","id":"{level}","result":{{}}}}"#));
     }
     for bad in [json!({"level": "verbose"}), json!({"level": 3}), json!({})] {
@@ -93,7 +93,7 @@ async fn each_session_has_its_own_level() {
 async fn log_messages_travel_before_the_response() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
-    wire.send(r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"chatty"}}"#);
+    wire.send(r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"chatty"}}"#).await;
     let mut seen = Vec::new();
     loop {
         let msg = wire.recv().await;

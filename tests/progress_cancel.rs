@@ -4,8 +4,9 @@
 //! and is neither success nor failure, and the server keeps answering pings meanwhile.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
-use mcp_server::middleware::{from_fn, CallRequest, Next};
-use mcp_server::protocol::versions::LATEST;
+use mcp_server::middleware::{from_fn, Next};
+use mcp_server::CallToolRequest;
+const LATEST: &str = mcp_server::protocol::ProtocolVersion::LATEST.as_str();
 use mcp_server::testing::TestClient;
 use mcp_server::{tool, CancellationToken, Cancelled, FailureKind, McpServer, ProgressReporter, ServerHandle, State};
 use serde_json::{json, Value};
@@ -59,11 +60,11 @@ struct Seen {
 fn server(seen: &Arc<Seen>) -> ServerHandle {
     let counter = Arc::clone(seen);
     McpServer::new("progress-cancel")
-        .middleware(from_fn(move |req: CallRequest, next: Next| {
+        .middleware(from_fn(move |req: CallToolRequest, next: Next<CallToolRequest>| {
             let counter = Arc::clone(&counter);
             async move {
                 let out = next.run(req).await;
-                counter.outcomes.lock().unwrap().push(out.as_ref().map(|_| ()).map_err(|e| e.kind));
+                counter.outcomes.lock().unwrap().push(out.as_ref().map(|_| ()).map_err(|e| e.kind()));
                 out
             }
         }))
@@ -141,11 +142,11 @@ async fn check_returns_an_error_that_ends_the_tool() {
 
     // Over the wire: cancel mid-way; no response, and no further chunk is processed.
     let (client, seen) = setup().await;
-    let call = client.start_tool_call("crunch", json!({ "chunks": 500 }));
+    let call = client.start_tool_call("crunch", json!({ "chunks": 500 })).await;
     while seen.chunks.load(Ordering::Relaxed) < 3 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    call.cancel("user changed their mind");
+    call.cancel("user changed their mind").await;
     assert!(call.response_within(Duration::from_millis(300)).await.is_none(), "a cancelled call gets no response");
     let after = seen.chunks.load(Ordering::Relaxed);
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -171,9 +172,9 @@ async fn wait_is_true_when_cancelled_and_false_on_timeout() {
     let (client, seen) = setup().await;
     let r = client.call_tool("poll_for_updates", json!({ "timeout_ms": 30 })).await.unwrap();
     assert_eq!(r["content"][0]["text"], "timed out");
-    let call = client.start_tool_call("poll_for_updates", json!({ "timeout_ms": 10_000 }));
+    let call = client.start_tool_call("poll_for_updates", json!({ "timeout_ms": 10_000 })).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
-    call.cancel("stop polling");
+    call.cancel("stop polling").await;
     assert!(call.response_within(Duration::from_millis(300)).await.is_none());
     assert_eq!(*seen.waits.lock().unwrap(), [false, true]);
 }
@@ -187,9 +188,9 @@ async fn a_cancelled_call_is_neither_success_nor_failure() {
         json!({ "jsonrpc": "2.0", "id": "nap-1", "method": "tools/call",
             "params": { "name": "nap", "arguments": { "ms": 10_000 } } })
         .to_string(),
-    );
+    ).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
-    client.notify("notifications/cancelled", json!({ "requestId": "nap-1", "reason": "no longer needed" }));
+    client.notify("notifications/cancelled", json!({ "requestId": "nap-1", "reason": "no longer needed" })).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let answered: Vec<Value> = client.messages().into_iter().filter(|m| m["id"] == "nap-1").collect();
     assert!(answered.is_empty(), "no result and no error for a cancelled request: {answered:?}");
@@ -200,11 +201,11 @@ async fn a_cancelled_call_is_neither_success_nor_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ping_answers_while_a_slow_tool_runs() {
     let (client, _) = setup().await;
-    let call = client.start_tool_call("nap", json!({ "ms": 5_000 }));
+    let call = client.start_tool_call("nap", json!({ "ms": 5_000 })).await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     let start = Instant::now();
     let pong = client.request("ping", json!({})).await.unwrap();
     assert_eq!(pong, json!({}));
     assert!(start.elapsed() < Duration::from_secs(1), "ping took {:?}", start.elapsed());
-    call.cancel("done testing");
+    call.cancel("done testing").await;
 }

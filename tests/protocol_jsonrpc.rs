@@ -59,7 +59,7 @@ async fn ids_are_echoed_with_their_exact_json_type() {
         ("18446744073709551615", r#"{"jsonrpc":"2.0","id":18446744073709551615,"result":{}}"#),
         (r#""""#, r#"{"jsonrpc":"2.0","id":"","result":{}}"#),
     ] {
-        wire.send(format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#));
+        wire.send(format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#)).await;
         assert_eq!(wire.recv_text().await, expected);
     }
     // The same for a tool call and for an error response.
@@ -74,7 +74,7 @@ async fn null_and_malformed_ids_are_rejected() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
     for id in ["null", "1.5", "true", "{}", "[1]"] {
-        wire.send(format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#));
+        wire.send(format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#)).await;
         let msg = wire.recv().await;
         assert_eq!(error_code(&msg), -32600, "id {id}: {msg}");
         assert_eq!(msg["id"], Value::Null, "id {id}: {msg}");
@@ -89,7 +89,7 @@ async fn every_error_code_path() {
 
     // -32700: unparseable JSON, answered with id null.
     for bad in ["{oops", r#"{"jsonrpc":"2.0","id":1,"method":"ping""#, "[1,", "\u{1}"] {
-        wire.send(bad);
+        wire.send(bad).await;
         let msg = wire.recv().await;
         assert_eq!((error_code(&msg), msg["id"].clone()), (-32700, Value::Null), "{bad}: {msg}");
         assert_eq!(msg["jsonrpc"], "2.0");
@@ -108,7 +108,7 @@ async fn every_error_code_path() {
         ("[]", Value::Null),
     ];
     for (frame, id) in invalid {
-        wire.send(frame);
+        wire.send(frame).await;
         let msg = wire.recv().await;
         assert_eq!((error_code(&msg), msg["id"].clone()), (-32600, id), "{frame}: {msg}");
     }
@@ -152,7 +152,7 @@ async fn batches_only_under_2025_03_26() {
     ]"#;
 
     let mut wire = Wire::initialized(&handle, "2025-03-26").await;
-    wire.send(batch);
+    wire.send(batch).await;
     let reply = wire.recv().await;
     let items = reply.as_array().unwrap_or_else(|| panic!("a batch gets an array: {reply}"));
     assert_eq!(items.len(), 4, "one answer per request and per invalid item, none for the notification: {reply}");
@@ -162,12 +162,12 @@ async fn batches_only_under_2025_03_26() {
     assert_eq!(error_code(&by_id(json!(3))), -32601);
     assert_eq!(error_code(&by_id(Value::Null)), -32600);
     // A batch of notifications only is answered with nothing at all.
-    wire.send(r#"[{"jsonrpc":"2.0","method":"notifications/a"},{"jsonrpc":"2.0","method":"notifications/b"}]"#);
+    wire.send(r#"[{"jsonrpc":"2.0","method":"notifications/a"},{"jsonrpc":"2.0","method":"notifications/b"}]"#).await;
     wire.assert_quiet().await;
 
     for version in ["2024-11-05", "2025-06-18", "2025-11-25"] {
         let mut wire = Wire::initialized(&handle, version).await;
-        wire.send(batch);
+        wire.send(batch).await;
         let msg = wire.recv().await;
         assert!(msg.is_object(), "{version}: {msg}");
         assert_eq!((error_code(&msg), msg["id"].clone()), (-32600, Value::Null), "{version}: {msg}");
@@ -176,7 +176,7 @@ async fn batches_only_under_2025_03_26() {
 
     // Before initialize nothing has been negotiated: no batches either.
     let mut wire = Wire::open(&handle);
-    wire.send(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#);
+    wire.send(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).await;
     let msg = wire.recv().await;
     assert_eq!((error_code(&msg), msg["id"].clone()), (-32600, Value::Null), "{msg}");
 }
@@ -188,7 +188,7 @@ async fn oversized_frames_get_an_error_and_the_session_survives() {
     let big = "x".repeat(2000);
     let frame =
         json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text": big}}});
-    wire.send_json(&frame);
+    wire.send_json(&frame).await;
     let msg = wire.recv().await;
     assert_eq!((error_code(&msg), msg["id"].clone()), (-32600, Value::Null), "{msg}");
     assert!(msg["error"]["message"].as_str().unwrap().contains("512"), "{msg}");
@@ -211,11 +211,11 @@ async fn notifications_never_get_a_reply() {
         r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":7}"#,
         r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":1}}"#,
     ] {
-        wire.send(frame);
+        wire.send(frame).await;
     }
     // Responses to requests the server never sent are ignored too.
-    wire.send(r#"{"jsonrpc":"2.0","id":"srv-999","result":{}}"#);
-    wire.send(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#);
+    wire.send(r#"{"jsonrpc":"2.0","id":"srv-999","result":{}}"#).await;
+    wire.send(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#).await;
     wire.assert_quiet().await;
     assert_eq!(wire.call(json!(1), "ping", json!({})).await["result"], json!({}));
     assert!(wire.skipped.is_empty(), "{:?}", wire.skipped);
@@ -226,9 +226,9 @@ async fn a_request_id_in_flight_cannot_be_reused() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
     let nap = json!({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"nap","arguments":{"ms":300}}});
-    wire.send_json(&nap);
+    wire.send_json(&nap).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
-    wire.send(r#"{"jsonrpc":"2.0","id":5,"method":"ping"}"#);
+    wire.send(r#"{"jsonrpc":"2.0","id":5,"method":"ping"}"#).await;
     let first = wire.recv().await;
     assert_eq!((error_code(&first), first["id"].clone()), (-32600, json!(5)), "{first}");
     let second = wire.recv().await;
@@ -265,10 +265,10 @@ async fn bad_input_never_drops_another_requests_response() {
             _ => json!({"jsonrpc":"2.0","id": i,"method":"tools/call","params":{"name":"nap","arguments":{"ms":1}}}),
         };
         expected.insert(good["id"].to_string());
-        wire.send_json(&good);
-        wire.send(bad[i as usize % bad.len()]);
+        wire.send_json(&good).await;
+        wire.send(bad[i as usize % bad.len()]).await;
         if i % 50 == 0 {
-            wire.send(huge.clone());
+            wire.send(huge.clone()).await;
         }
     }
     let mut answered = HashSet::new();

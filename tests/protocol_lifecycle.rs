@@ -115,12 +115,12 @@ async fn ping_returns_exactly_an_empty_object() {
     let handle = full();
     let mut wire = Wire::open(&handle);
     // Before initialize too: ping is always allowed.
-    wire.send(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#);
+    wire.send(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).await;
     assert_eq!(wire.recv_text().await, r#"{"jsonrpc":"2.0","id":1,"result":{}}"#);
     wire.initialize("2025-11-25").await;
-    wire.send(r#"{"jsonrpc":"2.0","id":"p","method":"ping","params":{"_meta":{"x":1}}}"#);
+    wire.send(r#"{"jsonrpc":"2.0","id":"p","method":"ping","params":{"_meta":{"x":1}}}"#).await;
     assert_eq!(wire.recv_text().await, r#"{"jsonrpc":"2.0","id":"p","result":{}}"#);
-    wire.send(r#"{"jsonrpc":"2.0","id":2,"method":"ping","params":{}}"#);
+    wire.send(r#"{"jsonrpc":"2.0","id":2,"method":"ping","params":{}}"#).await;
     assert_eq!(wire.recv_text().await, r#"{"jsonrpc":"2.0","id":2,"result":{}}"#);
 }
 
@@ -143,7 +143,7 @@ async fn requests_before_initialize_are_errors() {
     }
     // After the handshake the same requests work.
     wire.initialize("2025-11-25").await;
-    wire.send_json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    wire.send_json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
     let tools = wire.result(json!(1), "tools/list", json!({})).await;
     assert_eq!(tools["tools"][0]["name"], "echo");
 }
@@ -155,7 +155,7 @@ async fn initialize_is_answered_once_per_session() {
     let again = wire.initialize("2025-11-25").await;
     assert_eq!(error_code(&again), -32600, "{again}");
     // The first negotiation stands: batches stay rejected (2025-06-18), and the session works.
-    wire.send(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#);
+    wire.send(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).await;
     assert_eq!(error_code(&wire.recv().await), -32600);
     assert_eq!(wire.result(json!(2), "ping", json!({})).await, json!({}));
 }

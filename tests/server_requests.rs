@@ -135,7 +135,7 @@ async fn a_client_without_the_capability_gets_a_clear_error() {
     let init =
         json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bare", "version": "1"}});
     client.request("initialize", init).await.unwrap();
-    client.notify("notifications/initialized", json!({}));
+    client.notify("notifications/initialized", json!({})).await;
     let result = client.call_tool("survey", json!({})).await.unwrap();
     assert_eq!(result["isError"], true);
     assert_eq!(result["structuredContent"]["error"]["code"], "CLIENT_CAPABILITY_MISSING");

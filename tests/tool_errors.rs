@@ -57,13 +57,13 @@ pub enum PaymentError {
 
 #[exception_handler]
 async fn handle_db(_ctx: &RequestContext, _error: &DbError) -> ToolError {
-    ToolError::new("DB_UNAVAILABLE", "The database is unavailable.").with_retryable(true)
+    ToolError::new("DB_UNAVAILABLE", "The database is unavailable.").retryable(true)
 }
 
 #[exception_handler]
 async fn handle_lookup(ctx: &RequestContext, error: &LookupError) -> ToolError {
     ToolError::new("LOOKUP_FAILED", error.to_string())
-        .with_details(json!({ "tool_call": ctx.request_id().to_string() }))
+        .details(json!({ "tool_call": ctx.request_id().to_string() }))
 }
 
 #[exception_handler]
@@ -127,9 +127,9 @@ async fn charge(last4: String) -> Result<String, PaymentError> {
 #[tool]
 async fn direct() -> Result<String, ToolError> {
     Err(ToolError::new("QUOTA_EXCEEDED", "You used all 100 calls today.")
-        .with_retryable(true)
-        .with_suggestion("Try again tomorrow.")
-        .with_details(json!({"limit": 100, "used": 100})))
+        .retryable(true)
+        .suggestion("Try again tomorrow.")
+        .details(json!({"limit": 100, "used": 100})))
 }
 
 /// Fails with an I/O error nobody handles.

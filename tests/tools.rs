@@ -60,7 +60,7 @@ async fn media(kind: String) -> Vec<Content> {
 /// A hand-built result.
 #[tool]
 async fn raw() -> CallToolResult {
-    CallToolResult { structured_content: Some(json!({"k": 1})), ..CallToolResult::text("custom") }
+    CallToolResult { content: vec![Content::text("custom")], ..CallToolResult::structured(&json!({"k": 1})).unwrap() }
 }
 
 /// The number of characters in `text`.

@@ -218,7 +218,7 @@ pub(crate) async fn handle_circuit_open(_ctx: &RequestContext, exc: &CircuitOpen
         "SERVICE_UNAVAILABLE",
         format!("Service temporarily unavailable. Retry in {}s.", exc.retry_after_secs()),
     )
-    .with_retryable(true)
+    .retryable(true)
 }
 
 /// The server, plus handles kept for programmatic control.

@@ -127,11 +127,11 @@ async fn progress(client: &TestClient) -> Res<()> {
 
 async fn cancellation(client: &TestClient) -> Res<()> {
     section(5, "Cancellation");
-    let mut call = client.start_tool_call("import_rows", json!({ "rows": 100000 }));
+    let mut call = client.start_tool_call("import_rows", json!({ "rows": 100000 })).await;
     let _ = call.next_progress().await;
     let _ = call.next_progress().await;
     step("two progress updates arrived; the client sends notifications/cancelled");
-    call.cancel("user changed their mind");
+    call.cancel("user changed their mind").await;
     match call.response_within(Duration::from_millis(500)).await {
         None => step(&good("no response for the cancelled call (as the spec asks); the tool stopped")),
         Some(r) => step(&bad(&format!("unexpected response: {r:?}"))),
@@ -150,7 +150,7 @@ async fn main() -> Res<()> {
     println!("mcp-server tour — a payment API behind the seed's resilience stack");
     println!("{}", note(&format!("webhooks → {url}; driving the server in-process with TestClient")));
     let handle = server.build()?;
-    let client = TestClient::connect_handle(&handle, mcp_server::protocol::versions::LATEST).await?;
+    let client = TestClient::connect_handle(&handle, mcp_server::protocol::ProtocolVersion::LATEST.as_str()).await?;
     circuit_breaker(&client, &tour).await?;
     webhooks(&mut events).await;
     background(&client, &tour).await?;

@@ -80,7 +80,7 @@ async fn handle_circuit_open(_ctx: &RequestContext, exc: &CircuitOpenError) -> T
         "SERVICE_UNAVAILABLE",
         format!("Service temporarily unavailable. Retry in {}s.", exc.retry_after_secs()),
     )
-    .with_retryable(true)
+    .retryable(true)
 }
 
 /// Create an account; the welcome email goes out in the background.

@@ -35,9 +35,9 @@ mod report;
 mod serve;
 
 use mcp_server::middleware::{from_fn, Next, WebhookMiddleware};
-use mcp_server::protocol::versions::LATEST;
+const LATEST: &str = mcp_server::protocol::ProtocolVersion::LATEST.as_str();
 use mcp_server::testing::TestClient;
-use mcp_server::{tool, McpServer};
+use mcp_server::{tool, CallToolRequest, McpServer};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -224,7 +224,7 @@ async fn run(
         server = server.middleware(h.clone());
     }
     if setup == Setup::Noop {
-        server = server.middleware(from_fn(|req, next: Next| async move { next.run(req).await }));
+        server = server.middleware(from_fn(|req: CallToolRequest, next: Next<CallToolRequest>| async move { next.run(req).await }));
     }
     let handle = server.build()?;
     let client = TestClient::connect_handle(&handle, LATEST).await?;

@@ -134,7 +134,7 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// #[exception_handler]
 /// async fn handle_not_found(_ctx: &RequestContext, error: &NotFound) -> ToolError {
-///     ToolError::new("EMPLOYEE_NOT_FOUND", error.to_string()).with_suggestion("List the employees first.")
+///     ToolError::new("EMPLOYEE_NOT_FOUND", error.to_string()).suggestion("List the employees first.")
 /// }
 ///
 /// let server = McpServer::new("hr-api").exception_handler(HandleNotFoundHandler);

@@ -2,12 +2,12 @@
 //!
 //! Named async checks, each required for readiness or not, run concurrently, each on its own task
 //! under a timeout: a check that hangs, fails or panics is unhealthy, and a probe never hangs.
-//! [`HealthCheck::register_resources`] exposes the answers as the MCP resources `health://live`
-//! and `health://ready`; the HTTP transport serves the same reports at its probe paths.
+//! `HealthCheck::register_resources` exposes the answers as the MCP resources `health://live` and
+//! `health://ready`; the HTTP transport serves the same reports at its probe paths.
 
+use crate::call::Resource;
 use crate::error::CallError;
 use crate::protocol::ResourceContents;
-use crate::server::{McpServer, Resource};
 use futures_util::future::{join_all, BoxFuture};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,30 +21,59 @@ pub const LIVE_URI: &str = "health://live";
 /// The readiness resource's URI.
 pub const READY_URI: &str = "health://ready";
 
-type CheckFn = Arc<dyn Fn() -> BoxFuture<'static, Result<bool, String>> + Send + Sync>;
+type CheckFn = Arc<dyn Fn() -> BoxFuture<'static, Result<(), CheckFailure>> + Send + Sync>;
+
+/// Why a check is unhealthy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckFailure {
+    /// The check answered `false`.
+    #[error("reported unhealthy")]
+    Unhealthy,
+    /// The check answered `Err`; its text.
+    #[error("{0}")]
+    Failed(String),
+    /// The check did not answer within its timeout.
+    #[error("timed out after {0:?}")]
+    TimedOut(Duration),
+    /// The check panicked; the panic message.
+    #[error("panicked: {0}")]
+    Panicked(String),
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for bool {}
+    impl<E> Sealed for Result<bool, E> {}
+    impl<E> Sealed for Result<(), E> {}
+}
 
 /// What a health check may return: `bool`, `Result<bool, E>` or `Result<(), E>` (`E: Display`).
 /// An `Err` is unhealthy; its text is logged, and shown only with [`HealthCheck::expose_errors`].
-pub trait CheckOutcome: Send + 'static {
-    /// `Ok(healthy)` or the error text.
-    fn into_outcome(self) -> Result<bool, String>;
+pub trait CheckOutcome: Send + 'static + sealed::Sealed {
+    #[doc(hidden)]
+    fn into_outcome(self) -> Result<(), CheckFailure>;
 }
 
 impl CheckOutcome for bool {
-    fn into_outcome(self) -> Result<bool, String> {
-        Ok(self)
+    fn into_outcome(self) -> Result<(), CheckFailure> {
+        if self {
+            Ok(())
+        } else {
+            Err(CheckFailure::Unhealthy)
+        }
     }
 }
 
 impl<E: Display + Send + 'static> CheckOutcome for Result<bool, E> {
-    fn into_outcome(self) -> Result<bool, String> {
-        self.map_err(|e| e.to_string())
+    fn into_outcome(self) -> Result<(), CheckFailure> {
+        self.map_err(|e| CheckFailure::Failed(e.to_string())).and_then(CheckOutcome::into_outcome)
     }
 }
 
 impl<E: Display + Send + 'static> CheckOutcome for Result<(), E> {
-    fn into_outcome(self) -> Result<bool, String> {
-        self.map(|()| true).map_err(|e| e.to_string())
+    fn into_outcome(self) -> Result<(), CheckFailure> {
+        self.map_err(|e| CheckFailure::Failed(e.to_string()))
     }
 }
 
@@ -203,26 +232,26 @@ impl HealthCheck {
         let mut ready = true;
         let mut reports = BTreeMap::new();
         for (check, outcome) in checks.iter().zip(results) {
-            let healthy = matches!(outcome, Ok(true));
-            if !healthy {
-                let error = outcome.as_ref().err().map_or("reported unhealthy", String::as_str);
-                tracing::warn!(check = %check.name, required = check.required, error, "health check failed");
+            let healthy = outcome.is_ok();
+            if let Err(error) = &outcome {
+                tracing::warn!(check = %check.name, required = check.required, %error, "health check failed");
             }
             ready &= healthy || !check.required;
-            let error = if expose { outcome.err() } else { None };
+            let error = if expose { outcome.err().map(|e| e.to_string()) } else { None };
             reports.insert(check.name.clone(), CheckReport { healthy, required: check.required, error });
         }
         let status = if ready { ReadinessStatus::Ready } else { ReadinessStatus::NotReady };
         ReadinessReport { status, checks: reports }
     }
 
-    /// Registers `health://live` and `health://ready` (JSON) on `server`, and stores a clone of
-    /// this handle as server state (`server.get_state::<HealthCheck>()`) for the HTTP probes.
+    /// The `health://live` and `health://ready` resources (JSON): what
+    /// `HealthCheck::register_resources` registers.
     ///
     /// Resources never pass through the circuit breaker, so an open circuit cannot hide health.
-    pub fn register_resources(&self, server: &mut McpServer) {
+    pub fn resources(&self) -> [Resource; 2] {
         let live = self.clone();
-        server.add_resource(
+        let ready = self.clone();
+        [
             Resource::new(LIVE_URI, "health-live")
                 .title("Liveness")
                 .description("Is the server process running? {\"status\":\"alive\",\"uptime_seconds\":…}")
@@ -231,9 +260,6 @@ impl HealthCheck {
                     let report = live.liveness();
                     async move { json_contents(LIVE_URI, &report).map_err(serialize_failed) }
                 }),
-        );
-        let ready = self.clone();
-        server.add_resource(
             Resource::new(READY_URI, "health-ready")
                 .title("Readiness")
                 .description(
@@ -244,8 +270,7 @@ impl HealthCheck {
                     let health = ready.clone();
                     async move { json_contents(READY_URI, &health.readiness().await).map_err(serialize_failed) }
                 }),
-        );
-        server.add_state(self.clone());
+        ]
     }
 }
 
@@ -255,7 +280,7 @@ fn json_contents(uri: &str, report: &impl Serialize) -> Result<Vec<ResourceConte
 
 fn serialize_failed(e: serde_json::Error) -> CallError {
     tracing::error!(error = %e, "health report did not serialize");
-    CallError::internal()
+    CallError::internal().caused_by(e)
 }
 
 /// Aborts a spawned check when the readiness probe stops waiting for it.
@@ -267,12 +292,12 @@ impl Drop for AbortOnDrop {
     }
 }
 
-async fn run_check(check: &Check, timeout: Duration) -> Result<bool, String> {
+async fn run_check(check: &Check, timeout: Duration) -> Result<(), CheckFailure> {
     // Its own task: a panic is contained (and reported as unhealthy) instead of failing the probe.
     let task = tokio::spawn((check.run)());
     let _abort = AbortOnDrop(task.abort_handle());
     match tokio::time::timeout(timeout, task).await {
-        Err(_) => Err(format!("timed out after {timeout:?}")),
+        Err(_) => Err(CheckFailure::TimedOut(timeout)),
         Ok(Ok(outcome)) => outcome,
         Ok(Err(e)) if e.is_panic() => {
             let panic = e.into_panic();
@@ -280,9 +305,9 @@ async fn run_check(check: &Check, timeout: Duration) -> Result<bool, String> {
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned());
-            Err(format!("panicked: {}", msg.unwrap_or_default()))
+            Err(CheckFailure::Panicked(msg.unwrap_or_default()))
         }
-        Ok(Err(_)) => Err("aborted".to_string()),
+        Ok(Err(_)) => Err(CheckFailure::Failed("aborted".into())),
     }
 }
 

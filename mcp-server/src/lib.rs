@@ -41,6 +41,7 @@
 #[doc(hidden)]
 pub mod __private;
 pub mod auth;
+pub mod call;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -49,24 +50,24 @@ pub mod middleware;
 pub mod protocol;
 pub mod server;
 pub mod testing;
-pub mod tool;
 pub mod transport;
 
 pub use auth::AuthMiddleware;
-pub use error::{BuildError, CallError, ExceptionHandler, FailureKind, McpError, ToolError, ToolErrorSpec};
-pub use extract::{
-    BackgroundTasks, CancellationToken, Cancelled, Extensions, FromContext, Logger, Peer, PeerError, ProgressReporter,
-    RequestContext, State,
+pub use call::{
+    CallToolRequest, ExceptionHandler, Extensions, GetPromptRequest, IntoToolResult, Json, ListPromptsRequest,
+    ListResourceTemplatesRequest, ListResourcesRequest, ListToolsRequest, NoArgs, Prompt, ReadResourceRequest,
+    RequestContext, Resource, ResourceTemplate, RpcRequest, Tool, ToolDefinition, ToolResult, ToolReturn,
 };
+pub use error::{BuildError, CallError, Cancelled, FailureKind, ToolError, ToolErrorSpec};
+pub use extract::{BackgroundTasks, CancellationToken, FromContext, Logger, Peer, PeerError, ProgressReporter, State};
 pub use health::HealthCheck;
 pub use middleware::{verify_audit_log, AuditMiddleware};
-pub use middleware::{CallKind, CallOutcome, CallOutput, CallRequest, Middleware, Next};
 pub use middleware::{CircuitBreakerMiddleware, CircuitOpenError, CircuitState};
+pub use middleware::{Middleware, Next};
 #[cfg(feature = "webhook")]
 #[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
 pub use middleware::{WebhookEvent, WebhookMiddleware};
-pub use server::{McpServer, Prompt, Resource, ResourceTemplate, ServerHandle};
-pub use tool::{IntoToolResult, Json, NoArgs, Tool, ToolDefinition, ToolResult};
+pub use server::{McpServer, ServerHandle};
 
 #[cfg(feature = "macros")]
 pub use mcp_server_macros::{exception_handler, tool, ToolError};

@@ -22,11 +22,11 @@
 //! ```
 
 use crate::jsonrpc::{encode_request, ErrorObject, RequestId};
-use crate::protocol::versions::LATEST;
+use crate::protocol::ProtocolVersion;
 use crate::{McpServer, ServerHandle};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,15 +34,32 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 type RequestHandler = Arc<dyn Fn(Value) -> Result<Value, ErrorObject> + Send + Sync>;
 
+/// Most messages kept for [`TestClient::messages`] (the oldest go first).
+const LOG_CAPACITY: usize = 10_000;
+/// Most progress notifications a call buffers before the test reads them (more are dropped,
+/// with a warning: the client must never block the server).
+const PROGRESS_CAPACITY: usize = 1024;
+
 struct Inner {
-    tx: mpsc::UnboundedSender<String>,
+    tx: mpsc::Sender<String>,
     next_id: AtomicI64,
     pending: Mutex<HashMap<String, oneshot::Sender<Value>>>,
-    progress: Mutex<HashMap<String, mpsc::UnboundedSender<Value>>>,
+    progress: Mutex<HashMap<String, mpsc::Sender<Value>>>,
     notifications: broadcast::Sender<Value>,
-    log: Mutex<Vec<Value>>,
+    log: Mutex<VecDeque<Value>>,
     handlers: Mutex<HashMap<String, RequestHandler>>,
     server: ServerHandle,
+}
+
+impl Inner {
+    fn record(&self, m: &Value) {
+        if let Ok(mut l) = self.log.lock() {
+            if l.len() == LOG_CAPACITY {
+                l.pop_front();
+            }
+            l.push_back(m.clone());
+        }
+    }
 }
 
 /// Errors a [`TestClient`] call can end with.
@@ -77,7 +94,7 @@ pub struct PendingCall {
     id: RequestId,
     rx: oneshot::Receiver<Value>,
     /// Only calls started with a `progressToken` have a progress feed.
-    progress: Option<mpsc::UnboundedReceiver<Value>>,
+    progress: Option<mpsc::Receiver<Value>>,
     client: TestClient,
 }
 
@@ -104,7 +121,7 @@ impl TestClient {
     /// Builds `server`, connects and completes the `initialize` handshake (latest revision).
     pub async fn connect(server: McpServer) -> Result<Self, ClientError> {
         let handle = server.build()?;
-        Self::connect_handle(&handle, LATEST).await
+        Self::connect_handle(&handle, ProtocolVersion::LATEST.as_str()).await
     }
 
     /// Connects to a built server and initializes with `protocol_version`.
@@ -118,7 +135,7 @@ impl TestClient {
                 "clientInfo": { "name": "test-client", "version": "1.0.0" } }),
             )
             .await?;
-        client.notify("notifications/initialized", json!({}));
+        client.notify("notifications/initialized", json!({})).await;
         Ok(client)
     }
 
@@ -132,7 +149,7 @@ impl TestClient {
             pending: Mutex::new(HashMap::new()),
             progress: Mutex::new(HashMap::new()),
             notifications,
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(VecDeque::new()),
             handlers: Mutex::new(HashMap::new()),
             server: handle.clone(),
         });
@@ -145,27 +162,38 @@ impl TestClient {
         &self.inner.server
     }
 
-    /// Sends a raw frame (anything: broken JSON, batches, …).
-    pub fn send_raw(&self, frame: impl Into<String>) {
-        let _ = self.inner.tx.send(frame.into());
+    /// Sends a raw frame (anything: broken JSON, batches, …), waiting while the connection is
+    /// full.
+    ///
+    /// # Cancellation safety
+    /// Dropped while waiting, the frame is not sent.
+    pub async fn send_raw(&self, frame: impl Into<String>) {
+        let _ = self.inner.tx.send(frame.into()).await;
     }
 
     /// Sends a notification.
-    pub fn notify(&self, method: &str, params: Value) {
-        self.send_raw(json!({ "jsonrpc": "2.0", "method": method, "params": params }).to_string());
+    ///
+    /// # Cancellation safety
+    /// As [`send_raw`](Self::send_raw).
+    pub async fn notify(&self, method: &str, params: Value) {
+        self.send_raw(json!({ "jsonrpc": "2.0", "method": method, "params": params }).to_string()).await;
     }
 
     /// Sends a raw frame and waits for the response with `id` (e.g. to test exotic ids).
+    ///
+    /// # Cancellation safety
+    /// Dropping the future stops waiting; a late response is logged as unmatched.
     pub async fn send_raw_and_wait(&self, frame: impl Into<String>, id: &Value) -> Result<Value, ClientError> {
         let (tx, rx) = oneshot::channel();
         self.lock_pending().insert(id.to_string(), tx);
-        self.send_raw(frame);
+        self.send_raw(frame).await;
         rx.await.map_err(|_| ClientError::Closed)
     }
 
-    /// Every message the server sent that was not a response to one of our requests, in order.
+    /// The messages the server sent that were not responses to our requests, in order (the last
+    /// 10 000).
     pub fn messages(&self) -> Vec<Value> {
-        self.inner.log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.inner.log.lock().map(|l| l.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// A live feed of server notifications (and unmatched messages).
@@ -193,7 +221,7 @@ impl TestClient {
         let (tx, rx) = oneshot::channel();
         self.lock_pending().insert(key(&id), tx);
         let progress = with_progress.then(|| {
-            let (ptx, prx) = mpsc::unbounded_channel();
+            let (ptx, prx) = mpsc::channel(PROGRESS_CAPACITY);
             if let Ok(mut p) = self.inner.progress.lock() {
                 p.insert(key(&id), ptx);
             }
@@ -202,23 +230,32 @@ impl TestClient {
         PendingCall { id, rx, progress, client: self.clone() }
     }
 
-    fn send_request<P: Serialize>(&self, call: &PendingCall, method: &str, params: &P) {
-        self.send_raw(encode_request(&call.id, method, Some(params)));
+    async fn send_request<P: Serialize>(&self, call: &PendingCall, method: &str, params: &P) {
+        self.send_raw(encode_request(&call.id, method, Some(params))).await;
     }
 
     /// Sends a request and returns its `result` (or the JSON-RPC error).
+    ///
+    /// # Cancellation safety
+    /// Dropping the future abandons the request; its response is ignored.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
         let call = self.begin(false);
-        self.send_request(&call, method, &params);
+        self.send_request(&call, method, &params).await;
         call.response().await
     }
 
     /// `tools/list` (all pages).
+    ///
+    /// # Cancellation safety
+    /// As [`request`](Self::request).
     pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
         self.list_all("tools/list", "tools").await
     }
 
     /// Follows `nextCursor` through every page of a `*/list` method.
+    ///
+    /// # Cancellation safety
+    /// As [`request`](Self::request).
     pub async fn list_all(&self, method: &str, key: &str) -> Result<Vec<Value>, ClientError> {
         let mut items = Vec::new();
         let mut cursor: Option<Value> = None;
@@ -234,28 +271,37 @@ impl TestClient {
     }
 
     /// `tools/call`: the result object (an `isError` result is still `Ok`).
+    ///
+    /// # Cancellation safety
+    /// As [`request`](Self::request).
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<Value, ClientError> {
         let call = self.begin(false);
-        self.send_request(&call, "tools/call", &ToolCallParams { name, arguments: &arguments, meta: None });
+        self.send_request(&call, "tools/call", &ToolCallParams { name, arguments: &arguments, meta: None }).await;
         call.response().await
     }
 
     /// Starts `tools/call` with a `progressToken`; cancel it or await it with [`PendingCall`].
-    pub fn start_tool_call(&self, name: &str, arguments: Value) -> PendingCall {
+    ///
+    /// # Cancellation safety
+    /// Dropped while waiting to send, the call is not sent.
+    pub async fn start_tool_call(&self, name: &str, arguments: Value) -> PendingCall {
         let call = self.begin(true);
         let meta = Some(ProgressMeta { progress_token: &call.id });
-        self.send_request(&call, "tools/call", &ToolCallParams { name, arguments: &arguments, meta });
+        self.send_request(&call, "tools/call", &ToolCallParams { name, arguments: &arguments, meta }).await;
         call
     }
 
     /// `tools/call` with a `progressToken`, calling `on_progress` for each notification.
+    ///
+    /// # Cancellation safety
+    /// As [`request`](Self::request).
     pub async fn call_tool_with_progress<F: FnMut(&Value)>(
         &self,
         name: &str,
         arguments: Value,
         mut on_progress: F,
     ) -> Result<Value, ClientError> {
-        let mut call = self.start_tool_call(name, arguments);
+        let mut call = self.start_tool_call(name, arguments).await;
         let Some(mut progress) = call.progress.take() else { return call.response().await };
         loop {
             tokio::select! {
@@ -270,11 +316,17 @@ impl TestClient {
     }
 
     /// `resources/read`.
+    ///
+    /// # Cancellation safety
+    /// As [`request`](Self::request).
     pub async fn read_resource(&self, uri: &str) -> Result<Value, ClientError> {
         self.request("resources/read", json!({ "uri": uri })).await
     }
 
     /// `prompts/get`.
+    ///
+    /// # Cancellation safety
+    /// As [`request`](Self::request).
     pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<Value, ClientError> {
         self.request("prompts/get", json!({ "name": name, "arguments": arguments })).await
     }
@@ -301,12 +353,19 @@ impl PendingCall {
     }
 
     /// Sends `notifications/cancelled` for this request.
-    pub fn cancel(&self, reason: &str) {
-        self.client.notify("notifications/cancelled", json!({ "requestId": self.id.to_value(), "reason": reason }));
+    ///
+    /// # Cancellation safety
+    /// Dropped while waiting to send, the cancellation is not sent.
+    pub async fn cancel(&self, reason: &str) {
+        let params = json!({ "requestId": self.id.to_value(), "reason": reason });
+        self.client.notify("notifications/cancelled", params).await;
     }
 
     /// Waits for the next progress notification's params (`None` once the call has finished,
     /// or at once for a call started without a `progressToken`).
+    ///
+    /// # Cancellation safety
+    /// Cancellation safe: a notification not yet received stays queued.
     pub async fn next_progress(&mut self) -> Option<Value> {
         match &mut self.progress {
             Some(rx) => rx.recv().await,
@@ -315,17 +374,23 @@ impl PendingCall {
     }
 
     /// Waits for the response.
+    ///
+    /// # Cancellation safety
+    /// Dropping the future abandons the request; its response is ignored.
     pub async fn response(self) -> Result<Value, ClientError> {
         unwrap_response(self.rx.await)
     }
 
     /// Waits up to `d` for a response: `None` when none came (what a cancelled call expects).
+    ///
+    /// # Cancellation safety
+    /// As [`response`](Self::response).
     pub async fn response_within(self, d: Duration) -> Option<Result<Value, ClientError>> {
         tokio::time::timeout(d, self.rx).await.ok().map(unwrap_response)
     }
 }
 
-async fn route(inner: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedReceiver<String>) {
+async fn route(inner: std::sync::Weak<Inner>, mut rx: mpsc::Receiver<String>) {
     while let Some(frame) = rx.recv().await {
         let Some(inner) = inner.upgrade() else { return };
         let Ok(msg) = serde_json::from_str::<Value>(&frame) else {
@@ -352,10 +417,11 @@ fn dispatch_one(inner: &Inner, m: Value) {
                 ("ping", None) => json!({ "jsonrpc": "2.0", "id": id, "result": {} }),
                 _ => json!({ "jsonrpc": "2.0", "id": id, "error": { "code": -32601, "message": "Method not found" } }),
             };
-            if let Ok(mut l) = inner.log.lock() {
-                l.push(m.clone());
-            }
-            let _ = inner.tx.send(out.to_string());
+            inner.record(&m);
+            // Sent from its own task: the router must never wait on the server, which may be
+            // waiting for the router to read.
+            let tx = inner.tx.clone();
+            tokio::spawn(async move { tx.send(out.to_string()).await });
         }
         (Some(id), None) => {
             let key = id.to_string();
@@ -369,9 +435,7 @@ fn dispatch_one(inner: &Inner, m: Value) {
                     let _ = tx.send(m);
                 }
                 None => {
-                    if let Ok(mut l) = inner.log.lock() {
-                        l.push(m.clone());
-                    }
+                    inner.record(&m);
                     let _ = inner.notifications.send(m);
                 }
             }
@@ -380,12 +444,12 @@ fn dispatch_one(inner: &Inner, m: Value) {
             if m["method"] == "notifications/progress" {
                 let token = m["params"]["progressToken"].to_string();
                 if let Some(tx) = inner.progress.lock().ok().and_then(|p| p.get(&token).cloned()) {
-                    let _ = tx.send(m["params"].clone());
+                    if tx.try_send(m["params"].clone()).is_err() {
+                        tracing::warn!(%token, "test client: progress notification dropped (feed full or closed)");
+                    }
                 }
             }
-            if let Ok(mut l) = inner.log.lock() {
-                l.push(m.clone());
-            }
+            inner.record(&m);
             let _ = inner.notifications.send(m);
         }
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub(crate) const LATEST: &str = mcp_server::protocol::versions::LATEST;
+pub(crate) const LATEST: &str = mcp_server::protocol::ProtocolVersion::LATEST.as_str();
 /// How long a test waits for something that must happen.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 

@@ -34,7 +34,7 @@ impl Wire {
         let mut wire = Self::open(handle);
         let result = wire.initialize(version).await;
         assert_eq!(result["result"]["protocolVersion"], version, "{result}");
-        wire.send_json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        wire.send_json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
         // Frames are read in order: once this ping is answered, the notification was handled.
         wire.result(json!("sync"), "ping", json!({})).await;
         wire
@@ -51,13 +51,13 @@ impl Wire {
     }
 
     /// Sends one frame as is.
-    pub(crate) fn send(&self, frame: impl Into<String>) {
-        self.transport.tx.send(frame.into()).unwrap();
+    pub(crate) async fn send(&self, frame: impl Into<String>) {
+        self.transport.tx.send(frame.into()).await.unwrap();
     }
 
     /// Sends one JSON value as a frame.
-    pub(crate) fn send_json(&self, frame: &Value) {
-        self.send(frame.to_string());
+    pub(crate) async fn send_json(&self, frame: &Value) {
+        self.send(frame.to_string()).await;
     }
 
     /// The next frame's text; fails the test after [`PATIENCE`].
@@ -100,7 +100,7 @@ impl Wire {
 
     /// Sends a request and returns the whole response message (`result` or `error`).
     pub(crate) async fn call(&mut self, id: Value, method: &str, params: Value) -> Value {
-        self.send_json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.send_json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).await;
         self.wait_for(&id).await
     }
 

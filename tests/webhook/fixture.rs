@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use mcp_server::middleware::WebhookMiddleware;
-use mcp_server::protocol::versions::LATEST;
+const LATEST: &str = mcp_server::protocol::ProtocolVersion::LATEST.as_str();
 use mcp_server::testing::TestClient;
 use mcp_server::{tool, McpServer, Resource, ServerHandle, ToolError};
 use serde_json::Value;

@@ -37,15 +37,15 @@ pub(crate) fn expand(model: &ToolModel<'_>) -> TokenStream {
 
     let name = LitStr::new(&model.name, Span::call_site());
     let description = LitStr::new(&model.description, Span::call_site());
-    let title = model.title.iter().map(|title| quote!(.with_title(#title)));
+    let title = model.title.iter().map(|title| quote!(.title(#title)));
     let flags = model.flags.iter().map(|(method, value)| {
         let method = Ident::new(method, Span::call_site());
         quote!(.#method(#value))
     });
-    let roles = model.roles.iter().map(|roles| quote!(.with_roles(&[#(#roles),*])));
-    let scopes = model.scopes.iter().map(|scopes| quote!(.with_scopes(&[#(#scopes),*])));
+    let roles = model.roles.iter().map(|roles| quote!(.roles(&[#(#roles),*])));
+    let scopes = model.scopes.iter().map(|scopes| quote!(.scopes(&[#(#scopes),*])));
     let output = &model.output;
-    let output_schema = quote_spanned!(output.span()=> __mcp::output_schema_of::<#output>());
+    let output_schema = quote_spanned!(output.span()=> __mcp::output_schema::<#output>());
 
     let mut extractions = Vec::new();
     let mut call_args = Vec::new();
@@ -76,7 +76,7 @@ pub(crate) fn expand(model: &ToolModel<'_>) -> TokenStream {
     // Spanned on the return type so that an unsupported output is reported there; `__out` keeps
     // the call-site span of its `let`.
     let out = Ident::new("__out", Span::call_site());
-    let finish = quote_spanned!(output.span()=> (&&&__mcp::Tagged::new(#out)).__mcp_finish());
+    let finish = quote_spanned!(output.span()=> (&&&&__mcp::Tagged::new(#out)).__mcp_finish());
 
     let companion = companion_struct(func, &tool);
     quote! {
@@ -103,16 +103,16 @@ pub(crate) fn expand(model: &ToolModel<'_>) -> TokenStream {
                         #(#flags)*
                         #(#roles)*
                         #(#scopes)*
-                        .with_output_schema(#output_schema)
+                        .output_schema(#output_schema)
                 }
 
                 fn call<'__mcp_a>(
                     &'__mcp_a self,
-                    __mcp_req: &'__mcp_a __mcp::CallRequest,
+                    __mcp_req: &'__mcp_a __mcp::CallToolRequest,
                 ) -> __mcp::BoxFuture<'__mcp_a, __mcp::ToolResult> {
                     ::std::boxed::Box::pin(async move {
                         #[allow(unused_imports)]
-                        use __mcp::{FinishErrorSpec as _, FinishError as _, FinishOutput as _};
+                        use __mcp::{FinishErrorSpec as _, FinishError as _, FinishOutput as _, FinishFallback as _};
                         let __args: #args_ident = __mcp::parse_args(__mcp_req)?;
                         #(#extractions)*
                         let #out = #fn_ident(#(#call_args),*).await;
@@ -164,12 +164,12 @@ pub(crate) fn fallback(func: &ItemFn) -> TokenStream {
 
                 fn call<'__mcp_a>(
                     &'__mcp_a self,
-                    __mcp_req: &'__mcp_a __mcp::CallRequest,
+                    __mcp_req: &'__mcp_a __mcp::CallToolRequest,
                 ) -> __mcp::BoxFuture<'__mcp_a, __mcp::ToolResult> {
                     ::std::boxed::Box::pin(async move {
                         #[allow(unused_imports)]
-                        use __mcp::{FinishErrorSpec as _, FinishError as _, FinishOutput as _};
-                        let __completion = (&&&__mcp::Tagged::new(())).__mcp_finish();
+                        use __mcp::{FinishErrorSpec as _, FinishError as _, FinishOutput as _, FinishFallback as _};
+                        let __completion = (&&&&__mcp::Tagged::new(())).__mcp_finish();
                         __mcp::complete(__mcp_req, __completion).await
                     })
                 }

@@ -25,7 +25,7 @@ pub(crate) struct ToolModel<'a> {
     pub(crate) description: String,
     /// `title = "..."`.
     pub(crate) title: Option<String>,
-    /// Builder calls for the boolean keys: `(method, value)`, e.g. `("with_read_only", true)`.
+    /// Builder calls for the boolean keys: `(method, value)`, e.g. `("read_only", true)`.
     pub(crate) flags: Vec<(&'static str, bool)>,
     /// `roles = [...]`.
     pub(crate) roles: Option<Vec<String>>,
@@ -159,11 +159,11 @@ pub(crate) fn validate<'a>(input: &'a ToolInput, errors: &mut Errors) -> ToolMod
     };
 
     let flags = [
-        ("with_read_only", args.read_only),
-        ("with_destructive", args.destructive),
-        ("with_idempotent", args.idempotent),
-        ("with_open_world", args.open_world),
-        ("with_auth", args.auth),
+        ("read_only", args.read_only),
+        ("destructive", args.destructive),
+        ("idempotent", args.idempotent),
+        ("open_world", args.open_world),
+        ("auth", args.auth),
     ]
     .into_iter()
     .filter_map(|(method, value)| value.map(|value| (method, value)))

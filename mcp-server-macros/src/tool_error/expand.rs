@@ -51,11 +51,11 @@ fn arm(case: &CaseModel<'_>) -> TokenStream {
     };
     let suggestion = case.suggestion.as_ref().map(|s| {
         let s = format(s);
-        quote!(.with_suggestion(#s))
+        quote!(.suggestion(#s))
     });
     quote! {
         #path { #(#bindings)* .. } => __mcp::ToolError::new(#code, #message)
-            .with_retryable(#retryable)
+            .retryable(#retryable)
             #suggestion,
     }
 }

@@ -1,8 +1,8 @@
 use super::sources::Sources;
 use super::{AccessDenied, AuthError, AuthProvider, CredentialSource, Credentials, Identity};
-use crate::error::FailureKind;
-use crate::middleware::{CallKind, CallOutcome, CallRequest, Middleware, Next};
-use crate::tool::ToolDefinition;
+use crate::call::{CallToolRequest, GetPromptRequest, Next, Outcome, ReadResourceRequest, RequestContext, ToolDefinition};
+use crate::error::{CallError, FailureKind};
+use crate::middleware::Middleware;
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
@@ -133,55 +133,44 @@ impl AuthMiddleware {
         self
     }
 
-    fn required(&self, req: &CallRequest) -> bool {
-        match req.kind() {
-            CallKind::Tool => req.tool().is_some_and(|t| t.auth),
-            CallKind::Resource => self.protect_resources,
-            CallKind::Prompt => self.protect_prompts,
-        }
-    }
-
-    async fn run(&self, req: CallRequest, next: Next) -> CallOutcome {
-        let required = self.required(&req);
+    /// Establishes the caller of a request to `name`: `Ok` to go on (identified or anonymous),
+    /// `Err` when the call needs credentials it does not have, or a guard denies it.
+    async fn admit(&self, ctx: &RequestContext, name: &str, required: bool, tool: Option<&ToolDefinition>) -> Result<(), CallError> {
         if !required && !self.identify_all {
-            return next.run_inline(req).await;
+            return Ok(());
         }
-        let ctx = req.context();
         let Some(credentials) = self.sources.find(ctx.extensions(), ctx.meta()) else {
-            if required {
-                return Err(reject(&req, None, AuthError::Missing).await);
-            }
-            return next.run_inline(req).await;
+            return if required { Err(reject(ctx, name, None, AuthError::Missing).await) } else { Ok(()) };
         };
         let identity = match self.provider.authenticate(&credentials).await {
             Ok(identity) => identity,
-            Err(e) if required => return Err(reject(&req, Some(credentials.source), e).await),
+            Err(e) if required => return Err(reject(ctx, name, Some(credentials.source), e).await),
             Err(e) => {
-                tracing::debug!(name = req.name(), reason = %e, "ignoring invalid credentials on a public call");
-                return next.run_inline(req).await;
+                tracing::debug!(name, reason = %e, "ignoring invalid credentials on a public call");
+                return Ok(());
             }
         };
-        if let Some(tool) = req.tool().filter(|_| required) {
+        if let Some(tool) = tool.filter(|_| required) {
             if let Err(denied) = guard(tool, &identity) {
-                tracing::warn!(client_id = %denied.client_id, name = req.name(), reason = %denied.reason, "access denied");
-                return Err(req.map_error(denied, FailureKind::AccessDenied).await);
+                tracing::warn!(client_id = %denied.client_id, name, reason = %denied.reason, "access denied");
+                return Err(ctx.map_error(denied, FailureKind::AccessDenied).await);
             }
         }
-        let ctx = ctx.with_identity(identity);
-        next.run_inline(req.with_context(ctx)).await
+        ctx.set_identity(identity);
+        Ok(())
     }
 }
 
-async fn reject(req: &CallRequest, source: Option<CredentialSource>, e: AuthError) -> crate::CallError {
+async fn reject(ctx: &RequestContext, name: &str, source: Option<CredentialSource>, e: AuthError) -> CallError {
     // The reason stays in the server's logs: the caller only learns AUTHENTICATION_ERROR.
     tracing::warn!(
-        name = req.name(),
-        kind = req.kind().as_str(),
+        name,
+        method = ctx.method(),
         source = source.map(CredentialSource::as_str),
         reason = %e,
         "authentication failed"
     );
-    req.map_error(e, FailureKind::Authentication).await
+    ctx.map_error(e, FailureKind::Authentication).await
 }
 
 /// Roles: at least one of the tool's; scopes: all of the tool's.
@@ -198,8 +187,30 @@ fn guard(tool: &ToolDefinition, identity: &Identity) -> Result<(), AccessDenied>
 }
 
 impl Middleware for AuthMiddleware {
-    fn handle(&self, req: CallRequest, next: Next) -> BoxFuture<'_, CallOutcome> {
-        Box::pin(self.run(req, next))
+    fn on_call_tool(&self, req: CallToolRequest, next: Next<CallToolRequest>) -> BoxFuture<'_, Outcome<CallToolRequest>> {
+        Box::pin(async move {
+            let tool = req.definition();
+            self.admit(req.context(), req.name(), tool.auth, Some(tool)).await?;
+            next.run_inline(req).await
+        })
+    }
+
+    fn on_read_resource(
+        &self,
+        req: ReadResourceRequest,
+        next: Next<ReadResourceRequest>,
+    ) -> BoxFuture<'_, Outcome<ReadResourceRequest>> {
+        Box::pin(async move {
+            self.admit(req.context(), req.uri(), self.protect_resources, None).await?;
+            next.run_inline(req).await
+        })
+    }
+
+    fn on_get_prompt(&self, req: GetPromptRequest, next: Next<GetPromptRequest>) -> BoxFuture<'_, Outcome<GetPromptRequest>> {
+        Box::pin(async move {
+            self.admit(req.context(), req.name(), self.protect_prompts, None).await?;
+            next.run_inline(req).await
+        })
     }
 
     fn provides_authentication(&self) -> bool {
@@ -210,19 +221,19 @@ impl Middleware for AuthMiddleware {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::NoArgs;
+    use crate::call::NoArgs;
 
     #[test]
     fn guards_need_one_role_and_every_scope() {
         let tool =
-            ToolDefinition::new::<NoArgs>("refund", "Refund.").with_roles(&["ops", "admin"]).with_scopes(&["pay"]);
+            ToolDefinition::new::<NoArgs>("refund", "Refund.").roles(&["ops", "admin"]).scopes(&["pay"]);
         let mut who = Identity::new("alice");
         assert!(guard(&tool, &who).is_err());
         who.roles = vec!["admin".into()];
         assert!(guard(&tool, &who).is_err(), "scope missing");
         who.scopes = vec!["pay".into(), "read".into()];
         assert!(guard(&tool, &who).is_ok());
-        let open = ToolDefinition::new::<NoArgs>("ping", "Ping.").with_auth(true);
+        let open = ToolDefinition::new::<NoArgs>("ping", "Ping.").auth(true);
         assert!(guard(&open, &Identity::new("anyone")).is_ok());
     }
 }

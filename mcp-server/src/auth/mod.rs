@@ -17,7 +17,6 @@
 mod api_key;
 #[cfg(feature = "jwt")]
 mod claims;
-mod identity;
 #[cfg(feature = "jwt")]
 mod jwt;
 mod middleware;
@@ -25,7 +24,7 @@ mod provider;
 mod sources;
 
 pub use api_key::ApiKeyAuth;
-pub use identity::Identity;
+pub use crate::call::Identity;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub use jwt::{JwtAlgorithm, JwtAuth, JwtConfigError};

@@ -134,7 +134,7 @@ pub enum AuthError {
 impl ToolErrorSpec for AuthError {
     fn to_tool_error(&self) -> ToolError {
         ToolError::new(AUTHENTICATION_ERROR, "Authentication failed: credentials are missing, invalid or expired.")
-            .with_suggestion("Present valid credentials (see the server's documentation).")
+            .suggestion("Present valid credentials (see the server's documentation).")
     }
 }
 

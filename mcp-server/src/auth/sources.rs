@@ -1,7 +1,7 @@
 //! Where a request's credentials come from: transport metadata, `_meta`, or the environment.
 
 use super::{CredentialSource, Credentials};
-use crate::extract::Extensions;
+use crate::call::Extensions;
 use serde_json::{Map, Value};
 use std::fmt;
 

@@ -1,26 +1,53 @@
-//! Errors: [`ToolError`] (tool-level, becomes an `isError` result), [`CallError`] (a failure as
-//! middleware see it), [`McpError`] (protocol-level JSON-RPC errors) and the exception-handler
-//! registry that maps a tool's own error types to [`ToolError`]s.
+//! Errors: [`ToolError`], what tools build and return (it becomes an `isError` result), and
+//! [`CallError`], the one type that carries every other failure through the runtime (a mapped tool
+//! error or a JSON-RPC protocol error, classified by [`FailureKind`]); plus [`BuildError`] for a
+//! server that cannot be built.
 
 mod call_error;
-mod handlers;
+mod cancelled;
 mod tool_error;
 
 pub use call_error::{CallError, FailureKind};
-pub use handlers::{ExceptionHandler, ExceptionHandlers, HandlerCall};
+pub use cancelled::Cancelled;
 pub use tool_error::{ToolError, ToolErrorSpec, INTERNAL_MESSAGE};
 
-/// A protocol-level error: answered with a JSON-RPC error object.
-pub type McpError = crate::jsonrpc::ErrorObject;
+use std::error::Error as StdError;
 
-/// The error `McpServer::build` returns for a misconfigured server.
+/// What kind of registration a [`BuildError::Duplicate`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Registration {
+    /// A tool.
+    Tool,
+    /// A static resource.
+    Resource,
+    /// A resource template.
+    ResourceTemplate,
+    /// A prompt.
+    Prompt,
+}
+
+impl std::fmt::Display for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Tool => "tool",
+            Self::Resource => "resource",
+            Self::ResourceTemplate => "resource template",
+            Self::Prompt => "prompt",
+        })
+    }
+}
+
+/// Why a server configuration was refused: by `McpServer::build`, or by a registration made on a
+/// running server (the same checks run in both places).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
-    /// Two tools, prompts or resources share a name.
+    /// Two tools, prompts, resources or templates share a name (or URI).
     #[error("duplicate {kind} `{name}`: names must be unique")]
     Duplicate {
-        /// `tool`, `prompt`, `resource` or `resource template`.
-        kind: &'static str,
+        /// What is duplicated.
+        kind: Registration,
         /// The clashing name.
         name: String,
     },
@@ -34,6 +61,12 @@ pub enum BuildError {
         tool: String,
     },
     /// A middleware rejected the configuration.
-    #[error("{0}")]
-    Middleware(String),
+    #[error("{middleware}: {source}")]
+    Middleware {
+        /// Which middleware (its type name).
+        middleware: &'static str,
+        /// Why.
+        #[source]
+        source: Box<dyn StdError + Send + Sync + 'static>,
+    },
 }

@@ -1,5 +1,7 @@
+use crate::protocol::CallToolResult;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::error::Error as StdError;
 use std::fmt;
 
 /// The masked message every unhandled error becomes on the wire.
@@ -13,9 +15,10 @@ pub const INTERNAL_MESSAGE: &str = "An internal error occurred.";
 ///
 /// ```
 /// use mcp_server::ToolError;
-/// let e = ToolError::new("CARD_DECLINED", "The card was declined.").with_suggestion("Use another card.");
+/// let e = ToolError::new("CARD_DECLINED", "The card was declined.").suggestion("Use another card.");
 /// assert_eq!(e.code, "CARD_DECLINED");
 /// assert!(!e.retryable);
+/// assert_eq!(e.suggestion.as_deref(), Some("Use another card."));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolError {
@@ -33,6 +36,11 @@ pub struct ToolError {
     pub details: Option<Value>,
 }
 
+#[derive(Serialize)]
+struct Wire<'a> {
+    error: &'a ToolError,
+}
+
 impl ToolError {
     /// A non-retryable error with a code and message.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
@@ -41,21 +49,21 @@ impl ToolError {
 
     /// Sets whether a retry may succeed.
     #[must_use]
-    pub fn with_retryable(mut self, retryable: bool) -> Self {
+    pub fn retryable(mut self, retryable: bool) -> Self {
         self.retryable = retryable;
         self
     }
 
-    /// Adds a suggestion.
+    /// Sets a suggestion: what the model or user should do about it.
     #[must_use]
-    pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
+    pub fn suggestion(mut self, suggestion: impl Into<String>) -> Self {
         self.suggestion = Some(suggestion.into());
         self
     }
 
-    /// Adds structured details.
+    /// Sets structured details.
     #[must_use]
-    pub fn with_details(mut self, details: Value) -> Self {
+    pub fn details(mut self, details: Value) -> Self {
         self.details = Some(details);
         self
     }
@@ -69,7 +77,7 @@ impl ToolError {
     pub fn validation(field: Option<&str>, message: impl Into<String>) -> Self {
         let e = Self::new("VALIDATION_ERROR", message);
         match field {
-            Some(f) => e.with_details(serde_json::json!({ "field": f })),
+            Some(f) => e.details(serde_json::json!({ "field": f })),
             None => e,
         }
     }
@@ -77,6 +85,23 @@ impl ToolError {
     /// The wire object `{"error": {...}}`.
     pub fn to_wire(&self) -> Value {
         serde_json::json!({ "error": self })
+    }
+
+    /// The `isError` tool result carrying this error, serialized once for both the text block and
+    /// `structuredContent`.
+    ///
+    /// ```
+    /// use mcp_server::ToolError;
+    /// let r = ToolError::new("NOPE", "No.").to_result();
+    /// assert!(r.is_error());
+    /// assert_eq!(r.content[0].as_text(), Some(r#"{"error":{"code":"NOPE","message":"No.","retryable":false}}"#));
+    /// ```
+    pub fn to_result(&self) -> CallToolResult {
+        match serde_json::value::to_raw_value(&Wire { error: self }) {
+            Ok(raw) => CallToolResult { is_error: Some(true), ..CallToolResult::from_raw(raw.into()) },
+            // A `ToolError` is strings, a bool and a `Value`: it always serializes.
+            Err(_) => CallToolResult { is_error: Some(true), ..CallToolResult::text(self.message.clone()) },
+        }
     }
 }
 
@@ -86,12 +111,21 @@ impl fmt::Display for ToolError {
     }
 }
 
-impl std::error::Error for ToolError {}
+impl StdError for ToolError {}
 
 /// An error type that knows its own [`ToolError`] mapping (what `#[derive(ToolError)]` implements).
+///
+/// A user's `#[exception_handler]` for the type still wins over the type's own mapping.
 pub trait ToolErrorSpec {
     /// The structured error to send.
     fn to_tool_error(&self) -> ToolError;
+
+    /// The error this value merely wraps, when it wraps one transparently (a variant marked
+    /// `#[error(transparent)]` or `#[tool_error(transparent)]`): the exception handlers of the
+    /// wrapped error, and of its `source()` chain, apply before [`to_tool_error`](Self::to_tool_error).
+    fn wrapped(&self) -> Option<&(dyn StdError + 'static)> {
+        None
+    }
 }
 
 impl ToolErrorSpec for ToolError {

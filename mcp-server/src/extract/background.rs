@@ -1,14 +1,18 @@
 use super::RequestContext;
-use futures_util::future::BoxFuture;
+use crate::call::BackgroundTask as BgTask;
 use futures_util::FutureExt as _;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
-pub(crate) type BgTask = BoxFuture<'static, Result<(), String>>;
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for () {}
+    impl<E: std::fmt::Display> Sealed for Result<(), E> {}
+}
 
-/// What a background task may return: `()` or a `Result` whose error is logged.
-pub trait TaskOutcome {
-    /// `Err(message)` when the task failed.
+/// What a background task may return: `()` or a `Result<(), E: Display>` whose error is logged.
+pub trait TaskOutcome: sealed::Sealed {
+    #[doc(hidden)]
     fn into_outcome(self) -> Result<(), String>;
 }
 
@@ -31,11 +35,11 @@ pub trait IntoBackgroundTask<M>: Send + 'static {
     fn into_task(self) -> BgTask;
 }
 
-/// Marks the [`IntoBackgroundTask`] impl for futures.
+#[doc(hidden)]
 #[derive(Debug)]
 pub enum FutureTask {}
 
-/// Marks the [`IntoBackgroundTask`] impl for closures returning a future.
+#[doc(hidden)]
 #[derive(Debug)]
 pub enum ClosureTask {}
 
@@ -97,11 +101,7 @@ impl BackgroundTasks {
     /// Queues `task` — a future, or a closure returning one — to run after the response is sent.
     /// Its output is `()` or a `Result<(), E: Display>` whose error is logged.
     pub fn add<M>(&self, task: impl IntoBackgroundTask<M>) {
-        let boxed = task.into_task();
-        match self.ctx.inner.background.lock() {
-            Ok(mut g) => g.push(boxed),
-            Err(p) => p.into_inner().push(boxed),
-        }
+        self.ctx.push_background(task.into_task());
     }
 }
 

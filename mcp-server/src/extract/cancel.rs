@@ -1,15 +1,5 @@
+use crate::error::Cancelled;
 use std::time::Duration;
-
-/// The error [`CancellationToken::check`] returns once the client has cancelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the request was cancelled by the client")]
-pub struct Cancelled;
-
-impl crate::error::ToolErrorSpec for Cancelled {
-    fn to_tool_error(&self) -> crate::ToolError {
-        crate::ToolError::new("CANCELLED", "The request was cancelled.")
-    }
-}
 
 /// Cancellation of the current request, triggered by the client's `notifications/cancelled`
 /// (and by session close or server shutdown).

@@ -6,6 +6,9 @@ use serde_json::json;
 /// Sends `notifications/message` to the client, filtered by the level it set with
 /// `logging/setLevel` (default: `info`). Messages are mirrored to `tracing`.
 ///
+/// Logging never waits: a message that finds the client's stream full (a client that stopped
+/// reading) is dropped, and the drop is logged at `debug`.
+///
 /// ```
 /// use mcp_server::{tool, Logger};
 ///
@@ -36,7 +39,7 @@ impl Logger {
 
     /// Whether messages at `level` reach the client.
     pub fn enabled(&self, level: LogLevel) -> bool {
-        level >= self.ctx.inner.session.log_level()
+        level >= self.ctx.client().log_level()
     }
 
     /// Logs structured `data` at `level`.
@@ -50,7 +53,9 @@ impl Logger {
         if let (Some(name), Some(map)) = (&self.name, params.as_object_mut()) {
             map.insert("logger".into(), json!(name));
         }
-        self.ctx.inner.reply.notify("notifications/message", &params);
+        if !self.ctx.reply().try_notify("notifications/message", &params) {
+            tracing::debug!(level = level.as_str(), "log message dropped: the client's stream is full or closed");
+        }
     }
 
     /// Logs a debug message.

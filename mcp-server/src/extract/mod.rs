@@ -7,24 +7,23 @@
 
 mod background;
 mod cancel;
-mod context;
-mod extensions;
 mod logger;
 mod peer;
 mod progress;
 mod state;
 
-pub use background::{BackgroundTasks, ClosureTask, FutureTask, IntoBackgroundTask, TaskOutcome};
-pub use cancel::{CancellationToken, Cancelled};
-pub(crate) use context::ContextInner;
-pub use context::RequestContext;
-pub use extensions::Extensions;
+pub use crate::call::RequestContext;
+pub use crate::error::Cancelled;
+pub use background::{BackgroundTasks, IntoBackgroundTask, TaskOutcome};
+#[doc(hidden)]
+pub use background::{ClosureTask, FutureTask};
+pub use cancel::CancellationToken;
 pub use logger::Logger;
 pub use peer::{Peer, PeerError};
 pub use progress::ProgressReporter;
 pub use state::State;
 
-pub(crate) use background::{run_background, BgTask};
+pub(crate) use background::run_background;
 
 use crate::error::CallError;
 
@@ -87,6 +86,35 @@ impl FromContext for Peer {
 
 impl FromContext for BackgroundTasks {
     fn from_context(ctx: &RequestContext) -> Result<Self, CallError> {
-        Ok(BackgroundTasks::new(ctx.clone()))
+        Ok(ctx.background())
+    }
+}
+
+/// The extractors, reachable from a context (for middleware, resources and prompts, which get a
+/// context rather than injected parameters).
+impl RequestContext {
+    /// The request's cancellation token.
+    pub fn cancellation(&self) -> CancellationToken {
+        CancellationToken::new(self.cancel_token().clone())
+    }
+
+    /// A progress reporter bound to this request's `progressToken`.
+    pub fn progress(&self) -> ProgressReporter {
+        ProgressReporter::new(self.clone())
+    }
+
+    /// A logger that sends `notifications/message` to this client.
+    pub fn logger(&self) -> Logger {
+        Logger::new(self.clone())
+    }
+
+    /// A handle for server→client requests (sampling, elicitation, roots).
+    pub fn peer(&self) -> Peer {
+        Peer::new(self.clone())
+    }
+
+    /// Work to run after this request's response is written.
+    pub fn background(&self) -> BackgroundTasks {
+        BackgroundTasks::new(self.clone())
     }
 }

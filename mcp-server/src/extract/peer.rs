@@ -7,6 +7,7 @@ use std::time::Duration;
 
 /// Why a server→client request failed.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum PeerError {
     /// The client answered with a JSON-RPC error.
     #[error("client returned an error: {0}")]
@@ -62,7 +63,7 @@ impl Peer {
 
     /// The same handle with another answer timeout (default 300 s).
     #[must_use]
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+    pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
@@ -72,25 +73,30 @@ impl Peer {
     /// # Cancellation safety
     /// Dropping the future abandons the request; a late answer is ignored.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, PeerError> {
-        let session = &self.ctx.inner.session;
-        let (id, rx) = session.register_peer_request();
+        let client = self.ctx.client();
+        let (id, rx) = client.register_request();
+        // Forgets the request however this ends: answered, timed out, cancelled or dropped.
+        struct Forget<'a>(&'a crate::call::ClientLink, &'a crate::jsonrpc::RequestId);
+        impl Drop for Forget<'_> {
+            fn drop(&mut self) {
+                self.0.forget_request(self.1);
+            }
+        }
+        let _forget = Forget(client, &id);
         let frame = crate::jsonrpc::encode_request(&id, method, Some(&params));
-        self.ctx.inner.reply.send(frame);
-        let outcome = tokio::select! {
-            r = tokio::time::timeout(self.timeout, rx) => r,
-            () = self.ctx.inner.cancel.cancelled() => {
-                session.forget_peer_request(&id);
-                return Err(PeerError::Cancelled);
+        let exchange = async {
+            if !self.ctx.reply().send(frame).await {
+                return Err(PeerError::Closed);
+            }
+            match rx.await {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(e)) => Err(PeerError::Rpc(e)),
+                Err(_) => Err(PeerError::Closed),
             }
         };
-        match outcome {
-            Ok(Ok(Ok(v))) => Ok(v),
-            Ok(Ok(Err(e))) => Err(PeerError::Rpc(e)),
-            Ok(Err(_)) => Err(PeerError::Closed),
-            Err(_) => {
-                session.forget_peer_request(&id);
-                Err(PeerError::Timeout(self.timeout))
-            }
+        tokio::select! {
+            r = tokio::time::timeout(self.timeout, exchange) => r.unwrap_or(Err(PeerError::Timeout(self.timeout))),
+            () = self.ctx.cancel_token().cancelled() => Err(PeerError::Cancelled),
         }
     }
 
@@ -185,7 +191,7 @@ impl crate::error::ToolErrorSpec for PeerError {
                 ToolError::new("CLIENT_REQUEST_FAILED", "The client could not complete the request.")
             }
             Self::Timeout(_) => {
-                ToolError::new("CLIENT_TIMEOUT", "The client did not answer in time.").with_retryable(true)
+                ToolError::new("CLIENT_TIMEOUT", "The client did not answer in time.").retryable(true)
             }
             Self::Closed | Self::Cancelled => {
                 ToolError::new("CANCELLED", "The request ended before the client answered.")

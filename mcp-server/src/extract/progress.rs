@@ -34,24 +34,17 @@ impl ProgressReporter {
         self.ctx.progress_token().is_some()
     }
 
-    /// Reports `progress` (of `total`, if known) with an optional message.
+    /// Reports `progress` (of `total`, if known) with an optional message. Waits while the
+    /// client's stream is full (a client that does not read slows the tool down instead of growing
+    /// the server's memory).
     ///
     /// # Cancellation safety
-    /// Cancellation safe: the notification is queued before the first await point.
+    /// Cancellation safe: dropped while waiting for room, the notification is not sent (and that
+    /// value counts as reported).
     pub async fn report(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
         let Some(token) = self.ctx.progress_token() else { return };
-        if self.ctx.is_cancelled() || !progress.is_finite() {
+        if self.ctx.is_cancelled() || !progress.is_finite() || !self.ctx.advance_progress(progress) {
             return;
-        }
-        {
-            let mut last = match self.ctx.inner.last_progress.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
-            if last.is_some_and(|l| progress <= l) {
-                return;
-            }
-            *last = Some(progress);
         }
         let mut params = json!({ "progressToken": token, "progress": progress });
         if let Value::Object(map) = &mut params {
@@ -62,6 +55,7 @@ impl ProgressReporter {
                 map.insert("message".into(), json!(m));
             }
         }
-        self.ctx.inner.reply.notify("notifications/progress", &params);
+        let frame = crate::jsonrpc::encode_notification("notifications/progress", Some(&params));
+        self.ctx.reply().send(frame).await;
     }
 }

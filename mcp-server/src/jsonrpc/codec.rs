@@ -1,66 +1,60 @@
 //! Frame decoding and encoding. Decoding never panics: every malformed frame becomes a
 //! [`FrameError`] carrying the JSON-RPC error to send back (or none, for notifications).
+//!
+//! A frame is decoded once, into a [`Message`] that borrows its method and params from the frame:
+//! the transport routes on it, and the dispatcher reads each request's params from it.
 
 use super::{ErrorObject, RequestId, INVALID_REQUEST, PARSE_ERROR};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
 
-/// One decoded JSON-RPC message.
+/// One decoded JSON-RPC message, borrowing from its frame.
 #[derive(Debug)]
-pub struct Incoming {
-    /// What the message is.
-    pub kind: IncomingKind,
-}
-
-/// The three message shapes a peer can send.
-#[derive(Debug)]
-pub enum IncomingKind {
+pub(crate) enum Message<'a> {
     /// A request expecting a response.
-    Request {
-        /// The request id.
-        id: RequestId,
-        /// The method name.
-        method: String,
-        /// Raw params, if any.
-        params: Option<Box<RawValue>>,
-    },
+    Request { id: RequestId, method: Cow<'a, str>, params: Option<&'a RawValue> },
     /// A notification (no id, never answered).
-    Notification {
-        /// The method name.
-        method: String,
-        /// Raw params, if any.
-        params: Option<Box<RawValue>>,
-    },
+    Notification { method: Cow<'a, str>, params: Option<&'a RawValue> },
     /// A response to a request this side sent.
-    Response {
-        /// The id of the request it answers.
-        id: RequestId,
-        /// The result or the error.
-        outcome: Result<Box<RawValue>, ErrorObject>,
-    },
+    Response { id: RequestId, outcome: Result<&'a RawValue, ErrorObject> },
 }
 
 /// A message that could not be decoded, with the error to answer it with.
 #[derive(Debug)]
-pub struct FrameError {
+pub(crate) struct FrameError {
     /// The id to answer with (`None` serializes as `null`).
-    pub id: Option<RequestId>,
+    pub(crate) id: Option<RequestId>,
     /// The error to send.
-    pub error: ErrorObject,
+    pub(crate) error: ErrorObject,
     /// Whether an answer must be sent (false for broken notifications and responses).
-    pub reply: bool,
+    pub(crate) reply: bool,
 }
 
 /// The result of decoding one frame.
 #[derive(Debug)]
-pub enum Decoded {
+pub(crate) enum Decoded<'a> {
     /// A single message (or the error to answer it with).
-    Single(Result<Incoming, FrameError>),
+    Single(Result<Message<'a>, FrameError>),
     /// A JSON array of messages (a batch).
-    Batch(Vec<Result<Incoming, FrameError>>),
+    Batch(Vec<Result<Message<'a>, FrameError>>),
 }
 
+#[cfg(feature = "http")]
+impl Decoded<'_> {
+    /// Every message of the frame, in order.
+    pub(crate) fn messages(&self) -> impl Iterator<Item = &Result<Message<'_>, FrameError>> {
+        let (single, batch) = match self {
+            Self::Single(m) => (Some(m), None),
+            Self::Batch(items) => (None, Some(items.iter())),
+        };
+        single.into_iter().chain(batch.into_iter().flatten())
+    }
+}
+
+/// The `id` member, told apart without building a `serde_json::Value`.
 #[derive(Default)]
 enum IdField {
     #[default]
@@ -70,26 +64,77 @@ enum IdField {
     Invalid,
 }
 
+struct IdVisitor;
+
+impl<'de> Visitor<'de> for IdVisitor {
+    type Value = IdField;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON-RPC id")
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<IdField, E> {
+        Ok(IdField::Valid(RequestId::Number(v.into())))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<IdField, E> {
+        Ok(IdField::Valid(RequestId::Number(v.into())))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<IdField, E> {
+        Ok(IdField::Invalid)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<IdField, E> {
+        Ok(IdField::Invalid)
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<IdField, E> {
+        Ok(IdField::Valid(RequestId::String(v.into())))
+    }
+
+    fn visit_unit<E>(self) -> Result<IdField, E> {
+        Ok(IdField::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IdField, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(IdField::Invalid)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IdField, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(IdField::Invalid)
+    }
+}
+
 impl<'de> Deserialize<'de> for IdField {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        Ok(match v {
-            Value::Null => Self::Null,
-            other => RequestId::from_value(&other).map_or(Self::Invalid, Self::Valid),
-        })
+        d.deserialize_any(IdVisitor)
     }
+}
+
+/// A string borrowed from the frame unless it has escapes (serde borrows a `Cow` only when it
+/// is a field's whole type, not inside an `Option`).
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Ok(Option::<Text<'de>>::deserialize(d)?.map(|t| t.0))
 }
 
 #[derive(Deserialize)]
 struct Envelope<'a> {
-    /// Borrowed from the frame when it has no escapes: it is only compared.
-    #[serde(borrow)]
-    jsonrpc: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    jsonrpc: Option<Cow<'a, str>>,
     #[serde(default)]
     id: IdField,
-    method: Option<String>,
-    params: Option<Box<RawValue>>,
-    result: Option<Box<RawValue>>,
+    #[serde(borrow, default, deserialize_with = "optional_text")]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    params: Option<&'a RawValue>,
+    #[serde(borrow)]
+    result: Option<&'a RawValue>,
     error: Option<ErrorObject>,
 }
 
@@ -97,17 +142,15 @@ fn invalid(id: Option<RequestId>, why: &str) -> FrameError {
     FrameError { id, error: ErrorObject::new(INVALID_REQUEST, format!("Invalid Request: {why}")), reply: true }
 }
 
-fn decode_envelope(raw: &str) -> Result<Incoming, FrameError> {
+fn parse_error(e: &serde_json::Error) -> FrameError {
+    FrameError { id: None, error: ErrorObject::new(PARSE_ERROR, format!("Parse error: {e}")), reply: true }
+}
+
+fn decode_envelope(raw: &str) -> Result<Message<'_>, FrameError> {
     let env: Envelope<'_> = match serde_json::from_str(raw) {
         Ok(e) => e,
         Err(e) if e.is_data() => return Err(invalid(None, "not a JSON-RPC 2.0 message object")),
-        Err(e) => {
-            return Err(FrameError {
-                id: None,
-                error: ErrorObject::new(PARSE_ERROR, format!("Parse error: {e}")),
-                reply: true,
-            })
-        }
+        Err(e) => return Err(parse_error(&e)),
     };
     let id = match env.id {
         IdField::Absent => None,
@@ -128,17 +171,15 @@ fn decode_envelope(raw: &str) -> Result<Incoming, FrameError> {
         if env.result.is_some() || env.error.is_some() {
             return Err(FrameError { reply, ..invalid(id, "a request carries no result or error") });
         }
-        if let Some(p) = &env.params {
-            if !matches!(p.get().trim_start().as_bytes().first(), Some(b'{' | b'[')) {
+        if let Some(p) = env.params {
+            if !matches!(p.get().as_bytes().first(), Some(b'{' | b'[')) {
                 return Err(FrameError { reply, ..invalid(id, "params must be an object") });
             }
         }
         let params = env.params;
-        return Ok(Incoming {
-            kind: match id {
-                Some(id) => IncomingKind::Request { id, method, params },
-                None => IncomingKind::Notification { method, params },
-            },
+        return Ok(match id {
+            Some(id) => Message::Request { id, method, params },
+            None => Message::Notification { method, params },
         });
     }
     let Some(id) = id else {
@@ -149,35 +190,21 @@ fn decode_envelope(raw: &str) -> Result<Incoming, FrameError> {
         (None, Some(e)) => Err(e),
         _ => return Err(FrameError { reply: false, ..invalid(Some(id), "response needs result xor error") }),
     };
-    Ok(Incoming { kind: IncomingKind::Response { id, outcome } })
+    Ok(Message::Response { id, outcome })
 }
 
 /// Decodes one transport frame (a single message or a batch).
-///
-/// ```
-/// use mcp_server::jsonrpc::{decode_frame, Decoded, IncomingKind};
-/// let Decoded::Single(Ok(msg)) = decode_frame(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#) else { panic!() };
-/// assert!(matches!(msg.kind, IncomingKind::Request { .. }));
-/// let Decoded::Single(Err(e)) = decode_frame("{oops") else { panic!() };
-/// assert_eq!(e.error.code, -32700);
-/// ```
-pub fn decode_frame(frame: &str) -> Decoded {
+pub(crate) fn decode(frame: &str) -> Decoded<'_> {
     let trimmed = frame.trim_start();
     if trimmed.starts_with('[') {
-        let items: Vec<Box<RawValue>> = match serde_json::from_str(trimmed) {
+        let items: Vec<&RawValue> = match serde_json::from_str(trimmed) {
             Ok(items) => items,
-            Err(e) => {
-                return Decoded::Single(Err(FrameError {
-                    id: None,
-                    error: ErrorObject::new(PARSE_ERROR, format!("Parse error: {e}")),
-                    reply: true,
-                }))
-            }
+            Err(e) => return Decoded::Single(Err(parse_error(&e))),
         };
         if items.is_empty() {
             return Decoded::Single(Err(invalid(None, "empty batch")));
         }
-        return Decoded::Batch(items.iter().map(|raw| decode_envelope(raw.get())).collect());
+        return Decoded::Batch(items.into_iter().map(|raw| decode_envelope(raw.get())).collect());
     }
     Decoded::Single(decode_envelope(trimmed))
 }
@@ -216,22 +243,22 @@ fn to_string_lossless<T: Serialize>(v: &T) -> String {
 }
 
 /// Encodes a success response.
-pub fn encode_response<T: Serialize>(id: &RequestId, result: &T) -> String {
+pub(crate) fn encode_response<T: Serialize>(id: &RequestId, result: &T) -> String {
     to_string_lossless(&ResponseOut { jsonrpc: "2.0", id, result })
 }
 
 /// Encodes an error response (`id: null` when the request id was unreadable).
-pub fn encode_error(id: Option<&RequestId>, error: &ErrorObject) -> String {
+pub(crate) fn encode_error(id: Option<&RequestId>, error: &ErrorObject) -> String {
     to_string_lossless(&ErrorOut { jsonrpc: "2.0", id, error })
 }
 
 /// Encodes a notification.
-pub fn encode_notification<T: Serialize>(method: &str, params: Option<&T>) -> String {
+pub(crate) fn encode_notification<T: Serialize>(method: &str, params: Option<&T>) -> String {
     to_string_lossless(&MessageOut { jsonrpc: "2.0", id: None, method, params })
 }
 
 /// Encodes a request (server → client).
-pub fn encode_request<T: Serialize>(id: &RequestId, method: &str, params: Option<&T>) -> String {
+pub(crate) fn encode_request<T: Serialize>(id: &RequestId, method: &str, params: Option<&T>) -> String {
     to_string_lossless(&MessageOut { jsonrpc: "2.0", id: Some(id), method, params })
 }
 
@@ -240,8 +267,8 @@ pub fn encode_request<T: Serialize>(id: &RequestId, method: &str, params: Option
 mod tests {
     use super::*;
 
-    fn single(s: &str) -> Result<Incoming, FrameError> {
-        match decode_frame(s) {
+    fn single(s: &str) -> Result<Message<'_>, FrameError> {
+        match decode(s) {
             Decoded::Single(r) => r,
             Decoded::Batch(_) => unreachable!("expected a single message"),
         }
@@ -252,6 +279,7 @@ mod tests {
         assert_eq!(single(r#"{"jsonrpc":"2.0","id":null,"method":"x"}"#).unwrap_err().error.code, -32600);
         assert_eq!(single(r#"{"jsonrpc":"1.0","id":1,"method":"x"}"#).unwrap_err().error.code, -32600);
         assert_eq!(single(r#"{"jsonrpc":"2.0","id":1.5,"method":"x"}"#).unwrap_err().error.code, -32600);
+        assert_eq!(single(r#"{"jsonrpc":"2.0","id":{"a":[1]},"method":"x"}"#).unwrap_err().error.code, -32600);
         assert_eq!(single("[1,").unwrap_err().error.code, -32700);
         assert_eq!(single("[]").unwrap_err().error.code, -32600);
         assert_eq!(single("42").unwrap_err().error.code, -32600);
@@ -267,21 +295,25 @@ mod tests {
     }
 
     #[test]
-    fn keeps_id_type() {
-        let Ok(Incoming { kind: IncomingKind::Request { id, .. } }) =
-            single(r#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#)
-        else {
-            unreachable!("expected a request")
-        };
+    fn borrows_method_and_params_and_keeps_the_id_type() {
+        let frame = r#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"x"}}"#;
+        let Ok(Message::Request { id, method, params }) = single(frame) else { unreachable!("a request") };
+        assert!(matches!(method, Cow::Borrowed("tools/call")));
+        assert_eq!(params.map(RawValue::get), Some(r#"{"name":"x"}"#));
         assert_eq!(encode_response(&id, &serde_json::json!({})), r#"{"jsonrpc":"2.0","id":"a","result":{}}"#);
+        let Ok(Message::Request { id, .. }) = single(r#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"m"}"#)
+        else {
+            unreachable!("a request")
+        };
+        assert_eq!(id.to_string(), "18446744073709551615");
     }
 
     #[test]
     fn batch_of_mixed_messages() {
-        let Decoded::Batch(items) = decode_frame(r#"[{"jsonrpc":"2.0","id":1,"method":"a"},{"bad":true}]"#) else {
-            unreachable!("expected a batch")
-        };
+        let decoded = decode(r#"[{"jsonrpc":"2.0","id":1,"method":"a"},{"bad":true}]"#);
+        let Decoded::Batch(items) = &decoded else { unreachable!("expected a batch") };
         assert!(items[0].is_ok());
         assert!(items[1].is_err());
+        assert_eq!(decoded.messages().count(), 2);
     }
 }

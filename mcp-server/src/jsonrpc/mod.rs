@@ -1,13 +1,13 @@
-//! JSON-RPC 2.0: message types, the frame codec and the error codes MCP uses.
+//! JSON-RPC 2.0: request ids, the error object and the error codes MCP uses.
 //!
-//! Every transport moves frames through [`decode_frame`] and the `encode_*` helpers, so the
-//! in-memory transport used by tests exercises exactly the bytes a real client sees.
+//! Every transport moves frames through one codec (crate-internal), so the in-memory transport
+//! used by tests exercises exactly the bytes a real client sees.
 
 mod codec;
 mod id;
 
-pub use codec::{decode_frame, encode_error, encode_notification, encode_request, encode_response};
-pub use codec::{Decoded, FrameError, Incoming, IncomingKind};
+pub(crate) use codec::{decode, encode_error, encode_notification, encode_request, encode_response};
+pub(crate) use codec::{Decoded, FrameError, Message};
 pub use id::RequestId;
 
 use serde::{Deserialize, Serialize};
@@ -27,8 +27,13 @@ pub const INTERNAL_ERROR: i64 = -32603;
 pub const RESOURCE_NOT_FOUND: i64 = -32002;
 /// The request was cancelled (used only where a transport must end a stream).
 pub const REQUEST_CANCELLED: i64 = -32800;
+/// A generic server error; this server uses it for a session over its in-flight limit (with
+/// `data.retryable: true`) and for refused HTTP requests.
+pub const SERVER_ERROR: i64 = -32000;
 
-/// A JSON-RPC error object (`{"code","message"[,"data"]}`).
+/// The error member of a JSON-RPC response (`{"code","message"[,"data"]}`): what a protocol-level
+/// failure looks like on the wire. Inside the server such failures travel as
+/// [`CallError`](crate::CallError).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorObject {
     /// Numeric error code.
@@ -48,7 +53,7 @@ impl ErrorObject {
 
     /// Attaches structured data.
     #[must_use]
-    pub fn with_data(mut self, data: Value) -> Self {
+    pub fn data(mut self, data: Value) -> Self {
         self.data = Some(data);
         self
     }
@@ -60,4 +65,3 @@ impl std::fmt::Display for ErrorObject {
     }
 }
 
-impl std::error::Error for ErrorObject {}

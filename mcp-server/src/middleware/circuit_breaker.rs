@@ -6,9 +6,9 @@ mod error;
 pub use circuit::CircuitState;
 pub use error::CircuitOpenError;
 
-use super::{CallKind, CallOutcome, CallRequest, Middleware, Next};
+use super::{CallToolRequest, Middleware, Next, Outcome};
+use crate::call::ToolDefinition;
 use crate::error::{BuildError, CallError, FailureKind};
-use crate::tool::ToolDefinition;
 use circuit::{Admission, Circuit, Policy, Transition, Verdict};
 use futures_util::future::BoxFuture;
 use std::collections::{HashMap, HashSet};
@@ -68,7 +68,7 @@ type IsFailure = Arc<dyn Fn(&CallError) -> bool + Send + Sync>;
 ///         "SERVICE_UNAVAILABLE",
 ///         format!("Service temporarily unavailable. Retry in {}s.", exc.retry_after_secs()),
 ///     )
-///     .with_retryable(true)
+///     .retryable(true)
 /// }
 /// // server.exception_handler(HandleCircuitOpenHandler)
 /// ```
@@ -166,7 +166,7 @@ impl CircuitBreakerMiddleware {
     /// failures; everything else (domain errors, auth/validation/rate-limit rejections,
     /// cancellations, other open circuits) is not.
     pub fn default_is_failure(err: &CallError) -> bool {
-        match err.kind {
+        match err.kind() {
             FailureKind::Panic | FailureKind::Internal | FailureKind::Timeout => true,
             FailureKind::Tool => err.retryable(),
             _ => false,
@@ -217,7 +217,7 @@ impl CircuitBreakerMiddleware {
         Arc::clone(map.entry(Arc::clone(tool)).or_insert_with(|| Arc::new(Circuit::new())))
     }
 
-    fn classify(&self, outcome: &CallOutcome) -> Verdict {
+    fn classify(&self, outcome: &Outcome<CallToolRequest>) -> Verdict {
         match outcome {
             Ok(_) => Verdict::Success,
             Err(e) if (self.config.is_failure)(e) => Verdict::Failure,
@@ -225,9 +225,9 @@ impl CircuitBreakerMiddleware {
         }
     }
 
-    async fn call(&self, req: CallRequest, next: Next) -> CallOutcome {
+    async fn call(&self, req: CallToolRequest, next: Next<CallToolRequest>) -> Outcome<CallToolRequest> {
         let policy = self.config.policy;
-        let tool = Arc::clone(&req.name);
+        let tool: Arc<str> = Arc::clone(&req.definition().info.name);
         let circuit = self.circuit(&tool);
         let ticket = match circuit.admit(Instant::now(), policy) {
             Admission::Pass { generation } => Ticket { circuit, generation, policy, settled: false },
@@ -238,7 +238,7 @@ impl CircuitBreakerMiddleware {
             Admission::Reject { retry_after } => {
                 tracing::debug!(tool = &*tool, ?retry_after, "circuit open: call rejected");
                 let err = CircuitOpenError { tool: tool.to_string(), retry_after };
-                return Err(req.map_error(err, FailureKind::CircuitOpen).await);
+                return Err(req.context().map_error(err, FailureKind::CircuitOpen).await);
             }
         };
         let outcome = next.run_inline(req).await;
@@ -284,14 +284,14 @@ impl Drop for Ticket {
 }
 
 impl Middleware for CircuitBreakerMiddleware {
-    fn handle(&self, req: CallRequest, next: Next) -> BoxFuture<'_, CallOutcome> {
-        if req.kind() != CallKind::Tool || self.config.excluded.contains(req.name()) {
+    fn on_call_tool(&self, req: CallToolRequest, next: Next<CallToolRequest>) -> BoxFuture<'_, Outcome<CallToolRequest>> {
+        if self.config.excluded.contains(req.name()) {
             return next.run(req);
         }
         Box::pin(self.call(req, next))
     }
 
-    fn validate(&self, tools: &[ToolDefinition]) -> Result<(), BuildError> {
+    fn validate(&self, tools: &[Arc<ToolDefinition>]) -> Result<(), BuildError> {
         // Tools may be added at run time, so an unknown name is a warning (likely a typo), not an error.
         for name in &self.config.excluded {
             if !tools.iter().any(|t| &*t.info.name == name.as_str()) {
@@ -303,209 +303,4 @@ impl Middleware for CircuitBreakerMiddleware {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-    use crate::error::ToolError;
-    use crate::protocol::CallToolResult;
-    use crate::testing::TestClient;
-    use crate::tool::{NoArgs, Tool, ToolResult};
-    use crate::McpServer;
-    use serde_json::{json, Value};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// What the scripted tool does on one call.
-    #[derive(Clone, Copy)]
-    enum Step {
-        Ok,
-        UpstreamDown,
-        Declined,
-        Panic,
-    }
-    use Step::{Declined, Panic, UpstreamDown};
-
-    /// A hand-written tool that plays its script, one step per call (the last step forever).
-    struct Scripted {
-        name: &'static str,
-        delay: Duration,
-        script: Vec<Step>,
-        calls: Arc<AtomicUsize>,
-    }
-
-    impl Tool for Scripted {
-        fn definition(&self) -> ToolDefinition {
-            ToolDefinition::new::<NoArgs>(self.name, "scripted")
-        }
-        fn call<'a>(&'a self, _req: &'a CallRequest) -> BoxFuture<'a, ToolResult> {
-            Box::pin(async move {
-                let n = self.calls.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(self.delay).await;
-                let error = |code, retryable| CallError::tool(ToolError::new(code, code).with_retryable(retryable));
-                match self.script[n.min(self.script.len() - 1)] {
-                    Step::Ok => Ok(CallToolResult::text("ok")),
-                    UpstreamDown => Err(error("UPSTREAM_ERROR", true)),
-                    Declined => Err(error("CARD_DECLINED", false)),
-                    Panic => panic!("boom"),
-                }
-            })
-        }
-    }
-
-    fn tool(name: &'static str, delay: Duration, script: Vec<Step>) -> (Scripted, Arc<AtomicUsize>) {
-        let calls = Arc::new(AtomicUsize::new(0));
-        (Scripted { name, delay, script, calls: Arc::clone(&calls) }, calls)
-    }
-
-    fn code(result: &Value) -> &str {
-        result["structuredContent"]["error"]["code"].as_str().unwrap_or("<success>")
-    }
-
-    fn breaker() -> CircuitBreakerMiddleware {
-        CircuitBreakerMiddleware::new().failure_threshold(3).recovery_timeout(Duration::from_secs(30))
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn opens_rejects_probes_and_closes() {
-        let cb = breaker();
-        let (t, calls) = tool("pay", Duration::ZERO, vec![UpstreamDown, UpstreamDown, UpstreamDown, Step::Ok]);
-        let client = TestClient::connect(McpServer::new("t").tool(t).middleware(cb.clone())).await.unwrap();
-        for _ in 0..3 {
-            assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "UPSTREAM_ERROR");
-        }
-        assert_eq!(cb.get_state("pay"), CircuitState::Open);
-        let rejected = client.call_tool("pay", json!({})).await.unwrap();
-        assert_eq!(rejected["isError"], true);
-        assert_eq!(
-            rejected["structuredContent"]["error"],
-            json!({"code": "CIRCUIT_OPEN", "retryable": true,
-                   "message": "Tool `pay` is temporarily unavailable: its circuit is open after repeated failures.",
-                   "suggestion": "Retry in 30s.",
-                   "details": {"tool": "pay", "retry_after_seconds": 30}})
-        );
-        assert_eq!(calls.load(Ordering::SeqCst), 3, "an open circuit never reaches the tool");
-        tokio::time::advance(Duration::from_secs(30)).await;
-        assert_eq!(cb.get_state("pay"), CircuitState::HalfOpen);
-        assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "<success>");
-        assert_eq!(cb.get_state("pay"), CircuitState::Closed);
-        assert_eq!(calls.load(Ordering::SeqCst), 4);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn domain_errors_cancellations_and_excluded_tools_never_open() {
-        let cb = breaker().excluded_tools(["health"]);
-        let (declines, _) = tool("pay", Duration::ZERO, vec![Declined]);
-        let (health, health_calls) = tool("health", Duration::ZERO, vec![UpstreamDown]);
-        let (slow, _) = tool("slow", Duration::from_secs(60), vec![UpstreamDown]);
-        let server = McpServer::new("t").tool(declines).tool(health).tool(slow).middleware(cb.clone());
-        let client = TestClient::connect(server).await.unwrap();
-        for _ in 0..10 {
-            assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "CARD_DECLINED");
-            assert_eq!(code(&client.call_tool("health", json!({})).await.unwrap()), "UPSTREAM_ERROR");
-        }
-        for _ in 0..5 {
-            let call = client.start_tool_call("slow", json!({}));
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            call.cancel("user changed their mind");
-            assert!(call.response_within(Duration::from_secs(1)).await.is_none());
-        }
-        assert_eq!((cb.get_state("pay"), cb.consecutive_failures("pay")), (CircuitState::Closed, 0));
-        assert_eq!(cb.get_state("health"), CircuitState::Closed);
-        assert_eq!(health_calls.load(Ordering::SeqCst), 10);
-        assert_eq!((cb.get_state("slow"), cb.consecutive_failures("slow")), (CircuitState::Closed, 0));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn panics_count_and_a_failed_probe_reopens_for_a_full_timeout() {
-        let cb = breaker();
-        let (t, calls) = tool("pay", Duration::ZERO, vec![Panic]);
-        let client = TestClient::connect(McpServer::new("t").tool(t).middleware(cb.clone())).await.unwrap();
-        for _ in 0..3 {
-            assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "INTERNAL_ERROR");
-        }
-        assert_eq!(cb.get_state("pay"), CircuitState::Open);
-        tokio::time::advance(Duration::from_secs(30)).await;
-        assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "INTERNAL_ERROR");
-        assert_eq!(cb.get_state("pay"), CircuitState::Open);
-        let r = client.call_tool("pay", json!({})).await.unwrap();
-        assert_eq!(r["structuredContent"]["error"]["details"]["retry_after_seconds"], 30);
-        assert_eq!(calls.load(Ordering::SeqCst), 4);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn one_probe_at_a_time_and_a_dropped_probe_is_released() {
-        let cb = breaker();
-        let (t, calls) = tool("pay", Duration::from_secs(5), vec![UpstreamDown, UpstreamDown, UpstreamDown, Step::Ok]);
-        let client = TestClient::connect(McpServer::new("t").tool(t).middleware(cb.clone())).await.unwrap();
-        for _ in 0..3 {
-            client.call_tool("pay", json!({})).await.unwrap();
-        }
-        tokio::time::advance(Duration::from_secs(30)).await;
-        // The probe is cancelled by the client: neither success nor failure, so the slot is released.
-        let probe = client.start_tool_call("pay", json!({}));
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "CIRCUIT_OPEN");
-        probe.cancel("gone");
-        assert!(probe.response_within(Duration::from_millis(100)).await.is_none());
-        assert_eq!(cb.get_state("pay"), CircuitState::HalfOpen);
-        // The next call becomes the probe and closes the circuit.
-        assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "<success>");
-        assert_eq!(cb.get_state("pay"), CircuitState::Closed);
-        assert_eq!(calls.load(Ordering::SeqCst), 5);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn dropping_the_probe_future_releases_the_slot() {
-        let cb = breaker().failure_threshold(1);
-        let (t, _) = tool("pay", Duration::ZERO, vec![UpstreamDown]);
-        let client = TestClient::connect(McpServer::new("t").tool(t).middleware(cb.clone())).await.unwrap();
-        client.call_tool("pay", json!({})).await.unwrap();
-        tokio::time::advance(Duration::from_secs(30)).await;
-        let circuit = cb.find("pay").unwrap();
-        let policy = cb.config.policy;
-        match circuit.admit(Instant::now(), policy) {
-            Admission::Probe { generation } => {
-                drop(Ticket { circuit: Arc::clone(&circuit), generation, policy, settled: false });
-            }
-            other => panic!("expected a probe, got {other:?}"),
-        }
-        assert!(matches!(circuit.admit(Instant::now(), policy), Admission::Probe { .. }));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn reset_and_reset_all_close_circuits() {
-        let cb = breaker().failure_threshold(1);
-        let (a, _) = tool("a", Duration::ZERO, vec![UpstreamDown]);
-        let (b, _) = tool("b", Duration::ZERO, vec![UpstreamDown]);
-        let client = TestClient::connect(McpServer::new("t").tool(a).tool(b).middleware(cb.clone())).await.unwrap();
-        client.call_tool("a", json!({})).await.unwrap();
-        client.call_tool("b", json!({})).await.unwrap();
-        assert_eq!((cb.get_state("a"), cb.get_state("b")), (CircuitState::Open, CircuitState::Open));
-        assert!(cb.open_for("a").is_some());
-        cb.reset("a");
-        assert_eq!((cb.get_state("a"), cb.get_state("b")), (CircuitState::Closed, CircuitState::Open));
-        cb.reset_all();
-        assert_eq!(cb.get_state("b"), CircuitState::Closed);
-        assert_eq!(cb.get_state("never-called"), CircuitState::Closed);
-    }
-
-    #[test]
-    fn default_classification() {
-        let tool = |retryable| CallError::tool(ToolError::new("X", "x").with_retryable(retryable));
-        let is = CircuitBreakerMiddleware::default_is_failure;
-        assert!(is(&tool(true)) && !is(&tool(false)));
-        assert!(is(&CallError::internal()) && is(&CallError::timeout("slow")));
-        assert!(is(&CallError::new(FailureKind::Panic, ToolError::internal())));
-        for kind in [
-            FailureKind::Validation,
-            FailureKind::Authentication,
-            FailureKind::AccessDenied,
-            FailureKind::RateLimited,
-            FailureKind::CircuitOpen,
-            FailureKind::Cancelled,
-            FailureKind::Protocol,
-        ] {
-            assert!(!is(&CallError::new(kind, ToolError::new("X", "x").with_retryable(true))), "{kind:?}");
-        }
-    }
-}
+mod tests;

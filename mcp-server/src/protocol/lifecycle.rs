@@ -72,7 +72,7 @@ pub struct ServerCapabilities {
 #[serde(rename_all = "camelCase")]
 pub struct InitializeResult {
     /// The negotiated revision.
-    pub protocol_version: &'static str,
+    pub protocol_version: super::ProtocolVersion,
     /// What the server offers.
     pub capabilities: ServerCapabilities,
     /// The user's server name and version.

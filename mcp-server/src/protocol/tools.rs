@@ -1,5 +1,6 @@
 use super::Content;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -53,22 +54,32 @@ pub struct ToolInfo {
 
 /// The result of `tools/call`.
 ///
+/// `structured_content` holds JSON text as it will be written (see [`CallToolResult::structured`]),
+/// so a structured result is serialized once, for both the text block and `structuredContent`.
+///
 /// ```
 /// use mcp_server::protocol::{CallToolResult, Content};
 /// let r = CallToolResult::text("done");
 /// assert_eq!(serde_json::to_value(&r).unwrap(), serde_json::json!({"content":[{"type":"text","text":"done"}]}));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallToolResult {
     /// Unstructured content blocks.
     pub content: Vec<Content>,
-    /// Structured result matching the tool's output schema.
+    /// Structured result matching the tool's output schema, as JSON text.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub structured_content: Option<Value>,
+    pub structured_content: Option<Arc<RawValue>>,
     /// Whether this is a tool-level error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_error: Option<bool>,
+}
+
+impl PartialEq for CallToolResult {
+    fn eq(&self, other: &Self) -> bool {
+        let raw = |r: &Self| r.structured_content.as_ref().map(|v| v.get().to_owned());
+        self.content == other.content && raw(self) == raw(other) && self.is_error == other.is_error
+    }
 }
 
 impl CallToolResult {
@@ -80,6 +91,31 @@ impl CallToolResult {
     /// A result from content blocks.
     pub fn from_content(content: Vec<Content>) -> Self {
         Self { content, ..Self::default() }
+    }
+
+    /// A structured result: `value` serialized once, as `structuredContent` and (for clients that
+    /// predate structured output) as the same JSON in a text block.
+    ///
+    /// ```
+    /// use mcp_server::protocol::CallToolResult;
+    /// let r = CallToolResult::structured(&serde_json::json!({"sum": 3}))?;
+    /// assert_eq!(r.content[0].as_text(), Some(r#"{"sum":3}"#));
+    /// assert_eq!(r.structured_value(), Some(serde_json::json!({"sum": 3})));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn structured<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        let raw = serde_json::value::to_raw_value(value)?;
+        Ok(Self::from_raw(Arc::from(raw)))
+    }
+
+    /// A structured result from JSON text that is already serialized.
+    pub fn from_raw(json: Arc<RawValue>) -> Self {
+        Self { content: vec![Content::text(json.get())], structured_content: Some(json), is_error: None }
+    }
+
+    /// `structuredContent` parsed into a [`Value`].
+    pub fn structured_value(&self) -> Option<Value> {
+        self.structured_content.as_ref().and_then(|raw| serde_json::from_str(raw.get()).ok())
     }
 
     /// Whether the result reports an error.

@@ -1,12 +1,14 @@
 use super::completion::{completion_fn, CompletionFn, CompletionRequest};
-use super::registry::{Parts, Registry};
-use super::shared::{ServerConfig, ServerShared};
-use super::{Prompt, Resource, ResourceTemplate, ServerHandle};
-use crate::error::{BuildError, ExceptionHandler, ExceptionHandlers};
-use crate::extract::{Extensions, RequestContext};
+use super::registry::{Parts, Snapshot};
+use super::shared::{ServerConfig, ServerParts, ServerShared};
+use super::ServerHandle;
+use crate::call::{
+    ExceptionHandler, ExceptionHandlers, Extensions, Prompt, RequestContext, Resource, ResourceTemplate, Tool,
+};
+use crate::error::BuildError;
+use crate::health::HealthCheck;
 use crate::middleware::Middleware;
 use crate::protocol::Implementation;
-use crate::tool::Tool;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +35,6 @@ pub struct McpServer {
     info: Implementation,
     instructions: Option<String>,
     parts: Parts,
-    middleware: Vec<Arc<dyn Middleware>>,
     handlers: ExceptionHandlers,
     state: Extensions,
     completion: Option<CompletionFn>,
@@ -70,7 +71,6 @@ impl McpServer {
             info: Implementation { name: name.into(), version: "0.1.0".into(), title: None, description: None },
             instructions: None,
             parts: Parts::default(),
-            middleware: Vec::new(),
             handlers: ExceptionHandlers::default(),
             state: Extensions::new(),
             completion: None,
@@ -117,7 +117,7 @@ impl McpServer {
     );
     both_forms!(
         /// Adds a middleware. The first added is the outermost.
-        middleware, add_middleware, middleware: impl Middleware => |s| s.middleware.push(Arc::new(middleware))
+        middleware, add_middleware, middleware: impl Middleware => |s| s.parts.middleware.push(Arc::new(middleware))
     );
     both_forms!(
         /// Registers an exception handler (`HandleNotFoundHandler` for `#[exception_handler] async fn handle_not_found`).
@@ -183,6 +183,15 @@ impl McpServer {
         self
     }
 
+    /// Most requests one session may have in flight at once (default 256). A request beyond it
+    /// is answered at once with a retryable JSON-RPC error (`-32000`, `data.retryable: true`;
+    /// over HTTP with status 429), never queued.
+    #[must_use]
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.config.max_in_flight = n.max(1);
+        self
+    }
+
     /// How long shutdown waits for background tasks and middleware flushes (default 10 s).
     #[must_use]
     pub fn shutdown_deadline(mut self, d: Duration) -> Self {
@@ -192,34 +201,32 @@ impl McpServer {
 
     /// Validates the configuration and freezes it into a running [`ServerHandle`].
     ///
-    /// Fails closed: a tool declared `auth = true` without an authenticating middleware is an error.
+    /// Fails closed: a tool declared `auth = true` without an authenticating middleware is an
+    /// error. Registrations made later on the running server go through the same checks.
     pub fn build(self) -> Result<ServerHandle, BuildError> {
-        let registry = Registry::build(self.parts, self.config.page_size)?;
-        let has_auth = self.middleware.iter().any(|m| m.provides_authentication());
-        if let Some(t) = registry.tool_defs.iter().find(|d| d.auth) {
-            if !has_auth {
-                return Err(BuildError::AuthRequired { tool: t.info.name.to_string() });
-            }
-        }
-        let defs: Vec<_> = registry.tool_defs.iter().map(|d| (**d).clone()).collect();
-        for m in &self.middleware {
-            m.validate(&defs)?;
-        }
-        let shared = ServerShared::new(
-            self.info,
-            self.instructions,
-            registry,
-            self.middleware.into(),
-            self.handlers,
-            self.state,
-            self.completion,
-            self.config,
-        );
+        let snapshot = Snapshot::build(self.parts, self.config.page_size)?;
+        let shared = ServerShared::new(ServerParts {
+            info: self.info,
+            instructions: self.instructions,
+            snapshot,
+            handlers: self.handlers,
+            state: self.state,
+            completion: self.completion,
+            config: self.config,
+        });
         Ok(ServerHandle::from_shared(Arc::new(shared)))
     }
+}
 
-    /// Builds the server and serves it over stdio until stdin closes.
-    pub async fn serve_stdio(self) -> Result<(), crate::transport::ServeError> {
-        self.build()?.serve_stdio().await
+impl HealthCheck {
+    /// Registers `health://live` and `health://ready` (JSON) on `server`, and stores a clone of
+    /// this handle as server state (`server.get_state::<HealthCheck>()`) for the HTTP probes.
+    ///
+    /// Resources never pass through the circuit breaker, so an open circuit cannot hide health.
+    pub fn register_resources(&self, server: &mut McpServer) {
+        for resource in self.resources() {
+            server.add_resource(resource);
+        }
+        server.add_state(self.clone());
     }
 }

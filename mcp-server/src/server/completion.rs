@@ -1,6 +1,6 @@
 //! `completion/complete`: argument suggestions for prompts and URI templates.
 
-use crate::extract::RequestContext;
+use crate::call::RequestContext;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::future::Future;
@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 /// What is being completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CompletionRef {
     /// An argument of the prompt with this name.
     Prompt(String),

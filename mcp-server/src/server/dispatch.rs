@@ -1,14 +1,11 @@
-//! The single dispatch point: routes every request, runs the middleware chain for calls, and
-//! turns every outcome into wire output.
+//! The single dispatch point: every frame is decoded once, every request is admitted (or refused)
+//! here, routed, run through the middleware chain on its own task, and its outcome written back.
 
-use super::handlers as h;
-use super::session::SessionState;
-use super::Outbound;
-use crate::extract::{run_background, BgTask, Extensions};
-use crate::jsonrpc::{
-    self, decode_frame, encode_error, encode_response, Decoded, ErrorObject, Incoming, IncomingKind, RequestId,
-};
-use crate::protocol::versions;
+use super::route::{route, Routed};
+use super::session::Session;
+use crate::call::{BackgroundTask, Extensions, Outbound};
+use crate::extract::run_background;
+use crate::jsonrpc::{decode, encode_error, Decoded, ErrorObject, FrameError, Message, RequestId, INVALID_REQUEST};
 use futures_util::future::join_all;
 use serde_json::value::RawValue;
 use std::sync::Arc;
@@ -16,84 +13,111 @@ use std::sync::Arc;
 /// What a request produced: a response frame (none when cancelled) and its background tasks.
 pub(crate) struct Reply {
     pub(crate) frame: Option<String>,
-    pub(crate) background: Vec<BgTask>,
+    pub(crate) background: Vec<BackgroundTask>,
 }
 
 impl Reply {
-    pub(crate) fn ok<T: serde::Serialize>(id: &RequestId, result: &T) -> Self {
-        Self { frame: Some(encode_response(id, result)), background: Vec::new() }
-    }
-
-    pub(crate) fn err(id: &RequestId, e: &ErrorObject) -> Self {
+    pub(crate) fn error(id: &RequestId, e: &ErrorObject) -> Self {
         Self { frame: Some(encode_error(Some(id), e)), background: Vec::new() }
-    }
-
-    pub(crate) fn none() -> Self {
-        Self { frame: None, background: Vec::new() }
     }
 }
 
-impl SessionState {
-    /// Handles one inbound frame. Requests run concurrently on their own tasks; responses and
-    /// notifications related to a request go to `reply`.
-    pub(crate) fn handle_frame(self: &Arc<Self>, frame: &str, reply: &Outbound, ext: Option<Arc<Extensions>>) {
-        match decode_frame(frame) {
-            Decoded::Single(Ok(msg)) => self.handle_message(msg, reply, ext),
-            Decoded::Single(Err(e)) => {
-                if e.reply {
-                    reply.send(encode_error(e.id.as_ref(), &e.error));
-                }
-            }
-            Decoded::Batch(items) => self.handle_batch(items, reply, ext),
+impl Session {
+    /// Decodes and handles one frame read by a stream transport.
+    ///
+    /// # Cancellation safety
+    /// Requests already admitted run on; dropped while waiting for room on `reply` (a client that
+    /// does not read), an immediate error answer is not sent.
+    pub(crate) async fn handle_frame(self: &Arc<Self>, frame: &str, reply: &Outbound) {
+        self.dispatch(decode(frame), reply, None).await;
+    }
+
+    /// Handles a decoded frame: requests are admitted and start on their own tasks, their answers
+    /// and related messages going to `reply`. Waits only to write an immediate answer (a refusal,
+    /// an error for an unreadable message) while `reply` is full.
+    ///
+    /// # Cancellation safety
+    /// As [`handle_frame`](Self::handle_frame).
+    pub(crate) async fn dispatch(self: &Arc<Self>, frame: Decoded<'_>, reply: &Outbound, ext: Option<Arc<Extensions>>) {
+        match frame {
+            Decoded::Single(Ok(msg)) => self.handle_message(msg, reply, ext).await,
+            Decoded::Single(Err(e)) => answer_unreadable(e, reply).await,
+            Decoded::Batch(items) => self.handle_batch(items, reply, ext).await,
         }
     }
 
     /// Answers a frame that exceeded the size limit without reading it as JSON.
-    pub(crate) fn reject_oversized(&self, reply: &Outbound, size: usize) {
+    ///
+    /// # Cancellation safety
+    /// Dropped while waiting for room, the answer is not sent.
+    pub(crate) async fn reject_oversized(&self, reply: &Outbound, size: usize) {
         let limit = self.server.config.max_frame_bytes;
         let e = ErrorObject::new(
-            jsonrpc::INVALID_REQUEST,
+            INVALID_REQUEST,
             format!("Invalid Request: frame of {size} bytes exceeds the {limit}-byte limit"),
         );
-        reply.send(encode_error(None, &e));
+        reply.respond(encode_error(None, &e), false).await;
     }
 
-    fn handle_batch(
+    async fn handle_message(self: &Arc<Self>, msg: Message<'_>, reply: &Outbound, ext: Option<Arc<Extensions>>) {
+        match msg {
+            Message::Request { id, method, params } => {
+                let routed = match self.admit(&id, &method, params) {
+                    Ok(routed) => routed,
+                    Err(e) => return send_reply(reply, id.clone(), Reply::error(&id, &e)).await,
+                };
+                let this = Arc::clone(self);
+                let reply = reply.clone();
+                let active = self.activity();
+                self.server.tracker.spawn(async move {
+                    let _active = active;
+                    let r = this.run(id.clone(), routed, &reply, ext).await;
+                    send_reply(&reply, id, r).await;
+                });
+            }
+            Message::Notification { method, params } => self.handle_notification(&method, params),
+            Message::Response { id, outcome } => self.client.complete_request(&id, outcome),
+        }
+    }
+
+    async fn handle_batch(
         self: &Arc<Self>,
-        items: Vec<Result<Incoming, jsonrpc::FrameError>>,
+        items: Vec<Result<Message<'_>, FrameError>>,
         reply: &Outbound,
         ext: Option<Arc<Extensions>>,
     ) {
         // Batches exist only in 2025-03-26, and only once it was negotiated (or, for stateless
         // transports, set per request): before `initialize` nothing was.
-        let negotiated = self.stateless || self.protocol_version.get().is_some();
-        if !negotiated || !versions::allows_batches(self.version()) {
+        if !self.negotiated().is_some_and(|v| v.allows_batches()) {
             let e = ErrorObject::new(
-                jsonrpc::INVALID_REQUEST,
+                INVALID_REQUEST,
                 "Invalid Request: JSON-RPC batches are not supported in this protocol version",
             );
-            reply.send(encode_error(None, &e));
+            reply.respond(encode_error(None, &e), false).await;
             return;
+        }
+        let mut frames = Vec::new();
+        let mut admitted = Vec::new();
+        for item in items {
+            match item {
+                Err(e) if e.reply => frames.push(encode_error(e.id.as_ref(), &e.error)),
+                Err(_) => {}
+                Ok(Message::Request { id, method, params }) => match self.admit(&id, &method, params) {
+                    Ok(routed) => admitted.push((id, routed)),
+                    Err(e) => frames.push(encode_error(Some(&id), &e)),
+                },
+                Ok(Message::Notification { method, params }) => self.handle_notification(&method, params),
+                Ok(Message::Response { id, outcome }) => self.client.complete_request(&id, outcome),
+            }
         }
         let this = Arc::clone(self);
         let reply = reply.clone();
         let active = self.activity();
         self.server.tracker.spawn(async move {
             let _active = active;
-            let mut futures = Vec::new();
-            let mut frames = Vec::new();
-            for item in items {
-                match item {
-                    Err(e) if e.reply => frames.push(encode_error(e.id.as_ref(), &e.error)),
-                    Err(_) => {}
-                    Ok(Incoming { kind: IncomingKind::Request { id, method, params } }) => {
-                        futures.push(this.run_request(id, method, params, reply.clone(), ext.clone()));
-                    }
-                    Ok(other) => this.handle_message(other, &reply, ext.clone()),
-                }
-            }
+            let runs = admitted.into_iter().map(|(id, routed)| this.run(id, routed, &reply, ext.clone()));
             let mut background = Vec::new();
-            for r in join_all(futures).await {
+            for r in join_all(runs).await {
                 frames.extend(r.frame);
                 background.extend(r.background);
             }
@@ -101,36 +125,27 @@ impl SessionState {
                 return;
             }
             let text = format!("[{}]", frames.join(","));
-            let written = reply.respond(RequestId::String("batch".into()), text, !background.is_empty());
+            let written = reply.respond(text, !background.is_empty()).await;
             if !background.is_empty() {
                 run_background(background, written).await;
             }
         });
     }
 
-    fn handle_message(self: &Arc<Self>, msg: Incoming, reply: &Outbound, ext: Option<Arc<Extensions>>) {
-        match msg.kind {
-            IncomingKind::Request { id, method, params } => {
-                let this = Arc::clone(self);
-                let reply = reply.clone();
-                let active = self.activity();
-                self.server.tracker.spawn(async move {
-                    let _active = active;
-                    let r = this.run_request(id.clone(), method, params, reply.clone(), ext).await;
-                    match r.frame {
-                        Some(text) => {
-                            let written = reply.respond(id, text, !r.background.is_empty());
-                            if !r.background.is_empty() {
-                                run_background(r.background, written).await;
-                            }
-                        }
-                        None => reply.no_response(id),
-                    }
-                });
-            }
-            IncomingKind::Notification { method, params } => self.handle_notification(&method, params.as_deref()),
-            IncomingKind::Response { id, outcome } => self.complete_peer_request(&id, outcome),
+    /// Admits a request: the session must be initialized (or the method must be allowed before),
+    /// its id unused and the session under its in-flight limit; its params must fit its method.
+    fn admit(&self, id: &RequestId, method: &str, params: Option<&RawValue>) -> Result<Routed, ErrorObject> {
+        let pre_init = matches!(method, "initialize" | "ping");
+        if !pre_init && !self.is_initialized() && self.negotiated().is_none() {
+            return Err(ErrorObject::new(
+                INVALID_REQUEST,
+                "Invalid Request: the session is not initialized; send `initialize` first",
+            ));
         }
+        let mut routed = route(self, method, params)?;
+        routed.cancel = self.cancel.child_token();
+        self.begin_request(id, routed.cancel.clone()).map_err(|refusal| refusal.error(id))?;
+        Ok(routed)
     }
 
     fn handle_notification(&self, method: &str, params: Option<&RawValue>) {
@@ -154,24 +169,25 @@ impl SessionState {
             other => tracing::debug!(method = other, "notification ignored"),
         }
     }
+}
 
-    /// Runs one request to its reply, tracking it in the in-flight table.
-    pub(crate) async fn run_request(
-        self: &Arc<Self>,
-        id: RequestId,
-        method: String,
-        params: Option<Box<RawValue>>,
-        reply: Outbound,
-        ext: Option<Arc<Extensions>>,
-    ) -> Reply {
-        let token = self.cancel.child_token();
-        if !self.begin_request(&id, token.clone()) {
-            let e = ErrorObject::new(jsonrpc::INVALID_REQUEST, format!("Invalid Request: id {id} is already in use"));
-            return Reply { frame: Some(encode_error(Some(&id), &e)), background: Vec::new() };
+/// Writes a request's answer (or, cancelled, its absence), then runs its background tasks.
+async fn send_reply(reply: &Outbound, id: RequestId, r: Reply) {
+    match r.frame {
+        Some(text) => {
+            let track = !r.background.is_empty();
+            let written = reply.respond(text, track).await;
+            if track {
+                run_background(r.background, written).await;
+            }
         }
-        let cx = h::Call { session: self, id: &id, method: &method, params: params.as_deref(), reply, ext, token };
-        let r = h::route(cx).await;
-        self.end_request(&id);
-        r
+        None => reply.no_response(id).await,
+    }
+}
+
+/// Answers a message that could not be decoded (notifications and responses get no answer).
+async fn answer_unreadable(e: FrameError, reply: &Outbound) {
+    if e.reply {
+        reply.respond(encode_error(e.id.as_ref(), &e.error), false).await;
     }
 }

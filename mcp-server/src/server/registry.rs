@@ -1,14 +1,17 @@
-//! The immutable registry of tools, resources, templates and prompts, with its `*/list` pages
-//! serialized once. Registration changes build a new registry and swap it in.
+//! What a running server serves, frozen: the registrations with their `*/list` pages serialized
+//! once, and the middleware with their chains. Every change of registrations or middleware builds
+//! a new [`Snapshot`] through [`Snapshot::build`], the one place where a configuration is
+//! validated, and swaps it in.
 
-use super::{Prompt, Resource, ResourceTemplate};
-use crate::error::BuildError;
-use crate::middleware::{CallOutcome, CallOutput, CallRequest, Endpoint};
-use crate::tool::{Tool, ToolDefinition};
+use crate::call::{
+    CallToolRequest, Endpoint, GetPromptRequest, ListRequest, Outcome, Prompt, ReadResourceRequest, Resource,
+    ResourceTemplate, Tool, ToolDefinition, ToolEndpoint,
+};
+use crate::error::{BuildError, CallError, Registration};
+use crate::middleware::{Chains, Middleware};
+use crate::protocol::{ListItem, ListResult};
 use base64::Engine as _;
 use futures_util::future::BoxFuture;
-use serde::Serialize;
-use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -19,32 +22,36 @@ pub(crate) struct Parts {
     pub(crate) resources: Vec<Resource>,
     pub(crate) templates: Vec<ResourceTemplate>,
     pub(crate) prompts: Vec<Prompt>,
+    pub(crate) middleware: Vec<Arc<dyn Middleware>>,
 }
 
+/// A registered tool: its definition and its endpoint.
 pub(crate) struct ToolEntry {
     pub(crate) def: Arc<ToolDefinition>,
-    pub(crate) endpoint: Arc<dyn Endpoint>,
+    pub(crate) endpoint: Arc<dyn Endpoint<CallToolRequest>>,
 }
 
-struct ToolEndpoint(Arc<dyn Tool>);
-
-impl Endpoint for ToolEndpoint {
-    fn call<'a>(&'a self, req: &'a CallRequest) -> BoxFuture<'a, CallOutcome> {
-        Box::pin(async move { self.0.call(req).await.map(CallOutput::Tool) })
-    }
-}
-
-pub(crate) struct Registry {
+/// Everything a request is routed by, and the chains it runs through.
+pub(crate) struct Snapshot {
     pub(crate) parts: Parts,
     pub(crate) tools: HashMap<Arc<str>, ToolEntry>,
-    pub(crate) resources: HashMap<String, Resource>,
-    pub(crate) templates: Vec<ResourceTemplate>,
-    pub(crate) prompts: HashMap<String, Prompt>,
-    pub(crate) tool_defs: Vec<Arc<ToolDefinition>>,
-    pages: HashMap<&'static str, Vec<Box<RawValue>>>,
+    pub(crate) resources: HashMap<String, Arc<dyn Endpoint<ReadResourceRequest>>>,
+    pub(crate) templates: Vec<Arc<ResourceTemplate>>,
+    pub(crate) prompts: HashMap<String, Arc<Prompt>>,
+    pub(crate) tool_pages: Arc<Pages<crate::protocol::ToolInfo>>,
+    pub(crate) resource_pages: Arc<Pages<crate::protocol::ResourceInfo>>,
+    pub(crate) template_pages: Arc<Pages<crate::protocol::ResourceTemplateInfo>>,
+    pub(crate) prompt_pages: Arc<Pages<crate::protocol::PromptInfo>>,
+    pub(crate) chains: Chains,
 }
 
-impl Registry {
+fn duplicate(kind: Registration, name: impl Into<String>) -> BuildError {
+    BuildError::Duplicate { kind, name: name.into() }
+}
+
+impl Snapshot {
+    /// Builds and validates a configuration: unique names, an authenticating middleware for every
+    /// `auth = true` tool (fail-closed), and each middleware's own checks.
     pub(crate) fn build(parts: Parts, page_size: usize) -> Result<Self, BuildError> {
         let mut tools = HashMap::new();
         let mut tool_defs = Vec::new();
@@ -54,43 +61,62 @@ impl Registry {
             tool_defs.push(Arc::clone(&def));
             let entry = ToolEntry { def, endpoint: Arc::new(ToolEndpoint(Arc::clone(t))) };
             if tools.insert(Arc::clone(&name), entry).is_some() {
-                return Err(BuildError::Duplicate { kind: "tool", name: name.to_string() });
+                return Err(duplicate(Registration::Tool, &*name));
             }
         }
-        let mut resources = HashMap::new();
+        let mut resources: HashMap<String, Arc<dyn Endpoint<ReadResourceRequest>>> = HashMap::new();
         for r in &parts.resources {
-            if resources.insert(r.info.uri.clone(), r.clone()).is_some() {
-                return Err(BuildError::Duplicate { kind: "resource", name: r.info.uri.clone() });
+            if resources.insert(r.info.uri.clone(), Arc::new(r.clone())).is_some() {
+                return Err(duplicate(Registration::Resource, &r.info.uri));
             }
+        }
+        let mut templates = Vec::new();
+        for t in &parts.templates {
+            if templates.iter().any(|seen: &Arc<ResourceTemplate>| seen.info.uri_template == t.info.uri_template) {
+                return Err(duplicate(Registration::ResourceTemplate, &t.info.uri_template));
+            }
+            templates.push(Arc::new(t.clone()));
         }
         let mut prompts = HashMap::new();
         for p in &parts.prompts {
-            if prompts.insert(p.info.name.clone(), p.clone()).is_some() {
-                return Err(BuildError::Duplicate { kind: "prompt", name: p.info.name.clone() });
+            if prompts.insert(p.info.name.clone(), Arc::new(p.clone())).is_some() {
+                return Err(duplicate(Registration::Prompt, &p.info.name));
             }
         }
+        if !parts.middleware.iter().any(|m| m.provides_authentication()) {
+            if let Some(t) = tool_defs.iter().find(|d| d.auth) {
+                return Err(BuildError::AuthRequired { tool: t.info.name.to_string() });
+            }
+        }
+        for m in &parts.middleware {
+            m.validate(&tool_defs)?;
+        }
         let page_size = page_size.max(1);
-        let mut pages = HashMap::new();
-        let infos: Vec<_> = tool_defs.iter().map(|d| &d.info).collect();
-        pages.insert("tools", paginate("tools", &infos, page_size));
-        let res: Vec<_> = parts.resources.iter().map(|r| &r.info).collect();
-        pages.insert("resources", paginate("resources", &res, page_size));
-        let tpl: Vec<_> = parts.templates.iter().map(|t| &t.info).collect();
-        pages.insert("resourceTemplates", paginate("resourceTemplates", &tpl, page_size));
-        let pr: Vec<_> = parts.prompts.iter().map(|p| &p.info).collect();
-        pages.insert("prompts", paginate("prompts", &pr, page_size));
-        let templates = parts.templates.clone();
-        Ok(Self { parts, tools, resources, templates, prompts, tool_defs, pages })
+        Ok(Self {
+            tool_pages: Pages::build(tool_defs.iter().map(|d| d.info.clone()), page_size),
+            resource_pages: Pages::build(parts.resources.iter().map(|r| r.info.clone()), page_size),
+            template_pages: Pages::build(parts.templates.iter().map(|t| t.info.clone()), page_size),
+            prompt_pages: Pages::build(parts.prompts.iter().map(|p| p.info.clone()), page_size),
+            chains: Chains::new(&parts.middleware),
+            tools,
+            resources,
+            templates,
+            prompts,
+            parts,
+        })
     }
 
-    /// The pre-serialized page for `cursor` of list `key`; `None` for a bad cursor.
-    pub(crate) fn page(&self, key: &str, cursor: Option<&str>) -> Option<&RawValue> {
-        let pages = self.pages.get(key)?;
-        let index = match cursor {
-            None => 0,
-            Some(c) => decode_cursor(c)?,
-        };
-        pages.get(index).map(|b| &**b)
+    /// The endpoint serving `uri`: a static resource, else the first template matching it.
+    pub(crate) fn resource(&self, uri: &str) -> Option<Arc<dyn Endpoint<ReadResourceRequest>>> {
+        if let Some(r) = self.resources.get(uri) {
+            return Some(Arc::clone(r));
+        }
+        let template = self.templates.iter().find(|t| t.pattern.matches(uri).is_some())?;
+        Some(Arc::clone(template) as Arc<dyn Endpoint<ReadResourceRequest>>)
+    }
+
+    pub(crate) fn prompt_endpoint(prompt: &Arc<Prompt>) -> Arc<dyn Endpoint<GetPromptRequest>> {
+        Arc::clone(prompt) as Arc<dyn Endpoint<GetPromptRequest>>
     }
 
     pub(crate) fn has_tools(&self) -> bool {
@@ -106,6 +132,44 @@ impl Registry {
     }
 }
 
+/// The pages of one `*/list` method, each serialized once.
+pub(crate) struct Pages<T> {
+    pages: Vec<ListResult<T>>,
+}
+
+impl<T: ListItem> Pages<T> {
+    fn build(items: impl Iterator<Item = T>, page_size: usize) -> Arc<Self> {
+        Arc::new(Self::new(items.collect(), page_size))
+    }
+
+    fn new(items: Vec<T>, page_size: usize) -> Self {
+        let chunks: Vec<&[T]> = if items.is_empty() { vec![&[]] } else { items.chunks(page_size).collect() };
+        let n = chunks.len();
+        let pages = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, chunk)| ListResult::new(chunk.to_vec(), (i + 1 < n).then(|| encode_cursor(i + 1))).encoded())
+            .collect();
+        Self { pages }
+    }
+
+    /// The page at `cursor`; `None` for a cursor this server did not issue.
+    fn page(&self, cursor: Option<&str>) -> Option<&ListResult<T>> {
+        let index = match cursor {
+            None => 0,
+            Some(c) => decode_cursor(c)?,
+        };
+        self.pages.get(index)
+    }
+}
+
+impl<T: ListItem> Endpoint<ListRequest<T>> for Pages<T> {
+    fn call<'a>(&'a self, req: &'a ListRequest<T>) -> BoxFuture<'a, Outcome<ListRequest<T>>> {
+        let page = self.page(req.cursor()).cloned().ok_or_else(|| CallError::invalid_params("Invalid params: unknown cursor"));
+        Box::pin(std::future::ready(page))
+    }
+}
+
 fn encode_cursor(index: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("page:{index}"))
 }
@@ -116,19 +180,20 @@ fn decode_cursor(c: &str) -> Option<usize> {
     s.strip_prefix("page:")?.parse().ok().filter(|i| *i > 0)
 }
 
-fn paginate<T: Serialize>(key: &str, items: &[&T], page_size: usize) -> Vec<Box<RawValue>> {
-    let chunks: Vec<&[&T]> = if items.is_empty() { vec![&[]] } else { items.chunks(page_size).collect() };
-    let n = chunks.len();
-    chunks
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, chunk)| {
-            let mut map = serde_json::Map::new();
-            map.insert(key.to_string(), serde_json::to_value(chunk).ok()?);
-            if i + 1 < n {
-                map.insert("nextCursor".into(), encode_cursor(i + 1).into());
-            }
-            serde_json::value::to_raw_value(&map).ok()
-        })
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::PromptInfo;
+
+    #[test]
+    fn pages_and_cursors() {
+        let prompt = |n: usize| PromptInfo { name: format!("p{n}"), title: None, description: "d".into(), arguments: vec![] };
+        let pages = Pages::new((0..5).map(prompt).collect(), 2);
+        let first = pages.page(None).map(|p| (p.items().len(), p.next_cursor().map(str::to_string)));
+        let Some((2, Some(cursor))) = first else { panic!("first page: {first:?}") };
+        assert_eq!(pages.page(Some(&cursor)).map(|p| p.items()[0].name.clone()), Some("p2".into()));
+        assert!(pages.page(Some("bogus")).is_none());
+        assert!(pages.page(Some(&encode_cursor(0))).is_none(), "page 0 has no cursor");
+        assert!(Pages::<PromptInfo>::new(vec![], 2).page(None).is_some_and(|p| p.items().is_empty()));
+    }
 }

@@ -1,45 +1,76 @@
+//! One client's session: the negotiated revision, the requests in flight, subscriptions.
+
 use super::shared::ServerShared;
-use super::Outbound;
-use crate::jsonrpc::{ErrorObject, RequestId};
-use crate::protocol::{ClientCapabilities, Implementation, LogLevel};
+use crate::call::{ClientLink, Outbound};
+use crate::jsonrpc::{ErrorObject, RequestId, INVALID_REQUEST, SERVER_ERROR};
+use crate::protocol::ProtocolVersion;
 use serde::Serialize;
-use serde_json::value::RawValue;
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use tokio::sync::oneshot;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use tokio_util::sync::CancellationToken;
 
-type PeerReply = oneshot::Sender<Result<Value, ErrorObject>>;
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// One client's state: negotiated version, client info, in-flight requests, subscriptions.
-pub(crate) struct SessionState {
+/// How a transport opens a session.
+pub(crate) struct SessionOptions {
+    /// The transport's session id (`Mcp-Session-Id`), if it has sessions.
+    pub(crate) id: Option<Arc<str>>,
+    /// Where notifications unrelated to a request go (list changes, resource updates).
+    pub(crate) notify: Outbound,
+    /// A stateless session serves single requests without `initialize`, under `version`.
+    pub(crate) stateless: Option<ProtocolVersion>,
+}
+
+/// One client's state: negotiated revision, client link, in-flight requests, subscriptions.
+pub(crate) struct Session {
     pub(crate) key: u64,
     pub(crate) id: Option<Arc<str>>,
     pub(crate) server: Arc<ServerShared>,
-    pub(crate) protocol_version: OnceLock<&'static str>,
-    pub(crate) client_info: OnceLock<Implementation>,
-    pub(crate) client_capabilities: OnceLock<ClientCapabilities>,
+    pub(crate) client: Arc<ClientLink>,
     pub(crate) notify: Outbound,
     pub(crate) cancel: CancellationToken,
-    pub(crate) stateless: bool,
+    stateless: bool,
+    version: OnceLock<ProtocolVersion>,
     initialized: AtomicBool,
-    log_level: AtomicU8,
     inflight: Mutex<HashMap<RequestId, CancellationToken>>,
-    peer_pending: Mutex<HashMap<RequestId, PeerReply>>,
-    next_peer_id: AtomicI64,
     subscriptions: Mutex<HashSet<String>>,
     idle: tokio::sync::Notify,
-    active: std::sync::atomic::AtomicUsize,
+    active: AtomicUsize,
+}
+
+/// Why a request was not admitted.
+pub(crate) enum Refusal {
+    /// The id is already in flight.
+    DuplicateId,
+    /// The session is at its in-flight limit.
+    Busy(usize),
+}
+
+impl Refusal {
+    pub(crate) fn error(&self, id: &RequestId) -> ErrorObject {
+        match self {
+            Self::DuplicateId => {
+                ErrorObject::new(INVALID_REQUEST, format!("Invalid Request: id {id} is already in use"))
+            }
+            Self::Busy(limit) => busy(*limit),
+        }
+    }
+}
+
+/// The retryable error for a request beyond the session's in-flight limit.
+pub(crate) fn busy(limit: usize) -> ErrorObject {
+    ErrorObject::new(
+        SERVER_ERROR,
+        format!("Server busy: this session already has {limit} requests in flight; retry when one has finished"),
+    )
+    .data(serde_json::json!({ "retryable": true, "maxInFlight": limit }))
 }
 
 /// Keeps a session "active" while a request task runs.
-pub(crate) struct ActivityGuard(Arc<SessionState>);
+pub(crate) struct ActivityGuard(Arc<Session>);
 
 impl Drop for ActivityGuard {
     fn drop(&mut self) {
@@ -49,40 +80,47 @@ impl Drop for ActivityGuard {
     }
 }
 
-impl SessionState {
-    pub(crate) fn new(
-        key: u64,
-        id: Option<Arc<str>>,
-        server: Arc<ServerShared>,
-        notify: Outbound,
-        stateless: bool,
-    ) -> Self {
+impl Session {
+    pub(crate) fn new(key: u64, server: Arc<ServerShared>, opts: SessionOptions) -> Self {
         let cancel = server.shutdown.child_token();
+        let version = OnceLock::new();
+        if let Some(v) = opts.stateless {
+            let _ = version.set(v);
+        }
         Self {
             key,
-            id,
+            id: opts.id,
             server,
-            protocol_version: OnceLock::new(),
-            client_info: OnceLock::new(),
-            client_capabilities: OnceLock::new(),
-            notify,
+            client: Arc::new(ClientLink::default()),
+            notify: opts.notify,
             cancel,
-            stateless,
-            initialized: AtomicBool::new(stateless),
-            log_level: AtomicU8::new(LogLevel::Info as u8),
+            stateless: opts.stateless.is_some(),
+            version,
+            initialized: AtomicBool::new(opts.stateless.is_some()),
             inflight: Mutex::new(HashMap::new()),
-            peer_pending: Mutex::new(HashMap::new()),
-            next_peer_id: AtomicI64::new(1),
             subscriptions: Mutex::new(HashSet::new()),
             idle: tokio::sync::Notify::new(),
-            active: std::sync::atomic::AtomicUsize::new(0),
+            active: AtomicUsize::new(0),
         }
     }
 
-    /// The negotiated version (before initialize, and in stateless mode: 2025-03-26 semantics
-    /// unless the transport set one).
-    pub(crate) fn version(&self) -> &'static str {
-        self.protocol_version.get().copied().unwrap_or(crate::protocol::versions::V2025_03_26)
+    /// The revision in force: the negotiated one (before `initialize`: 2025-03-26 semantics).
+    pub(crate) fn version(&self) -> ProtocolVersion {
+        self.negotiated().unwrap_or(ProtocolVersion::V2025_03_26)
+    }
+
+    /// The revision `initialize` negotiated (or a stateless session was opened with).
+    pub(crate) fn negotiated(&self) -> Option<ProtocolVersion> {
+        self.version.get().copied()
+    }
+
+    pub(crate) fn is_stateless(&self) -> bool {
+        self.stateless
+    }
+
+    /// Records the negotiated revision; false if the session already had one.
+    pub(crate) fn negotiate(&self, version: ProtocolVersion) -> bool {
+        self.version.set(version).is_ok()
     }
 
     pub(crate) fn is_initialized(&self) -> bool {
@@ -93,45 +131,29 @@ impl SessionState {
         self.initialized.store(true, Ordering::Release);
     }
 
-    pub(crate) fn log_level(&self) -> LogLevel {
-        LogLevel::from_u8(self.log_level.load(Ordering::Relaxed))
+    /// Whether `n` more requests fit under the in-flight limit right now (a hint for transports
+    /// that answer an overloaded session before reading its requests; admission decides).
+    #[cfg(feature = "http")]
+    pub(crate) fn has_room_for(&self, n: usize) -> bool {
+        lock(&self.inflight).len() + n <= self.server.config.max_in_flight
     }
 
-    pub(crate) fn set_log_level(&self, level: LogLevel) {
-        self.log_level.store(level as u8, Ordering::Relaxed);
-    }
-
-    /// Registers an in-flight request; false when the id is already in flight.
-    pub(crate) fn begin_request(&self, id: &RequestId, token: CancellationToken) -> bool {
+    /// Registers an in-flight request, unless its id is taken or the session is at its limit.
+    pub(crate) fn begin_request(&self, id: &RequestId, token: CancellationToken) -> Result<(), Refusal> {
+        let limit = self.server.config.max_in_flight;
         let mut map = lock(&self.inflight);
         if map.contains_key(id) {
-            return false;
+            return Err(Refusal::DuplicateId);
+        }
+        if map.len() >= limit {
+            return Err(Refusal::Busy(limit));
         }
         map.insert(id.clone(), token);
-        true
+        Ok(())
     }
 
     pub(crate) fn end_request(&self, id: &RequestId) {
         lock(&self.inflight).remove(id);
-    }
-
-    /// Counts a frame's work as active until the guard drops (taken before the task is spawned,
-    /// so a transport reaching EOF right after reading a frame still waits for it).
-    pub(crate) fn activity(self: &Arc<Self>) -> ActivityGuard {
-        self.active.fetch_add(1, Ordering::AcqRel);
-        ActivityGuard(Arc::clone(self))
-    }
-
-    /// Waits until no frame's work is active (used when a stream transport reaches EOF, so
-    /// requests already read still get their answers).
-    pub(crate) async fn wait_idle(&self) {
-        loop {
-            let notified = self.idle.notified();
-            if self.active.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            notified.await;
-        }
     }
 
     /// Cancels an in-flight request (unknown or finished ids are ignored, as the spec allows).
@@ -145,28 +167,26 @@ impl SessionState {
         }
     }
 
-    pub(crate) fn register_peer_request(&self) -> (RequestId, oneshot::Receiver<Result<Value, ErrorObject>>) {
-        let n = self.next_peer_id.fetch_add(1, Ordering::Relaxed);
-        let id = RequestId::String(format!("srv-{n}").into());
-        let (tx, rx) = oneshot::channel();
-        lock(&self.peer_pending).insert(id.clone(), tx);
-        (id, rx)
+    /// Counts a frame's work as active until the guard drops (taken before the task is spawned,
+    /// so a transport reaching EOF right after reading a frame still waits for it).
+    pub(crate) fn activity(self: &Arc<Self>) -> ActivityGuard {
+        self.active.fetch_add(1, Ordering::AcqRel);
+        ActivityGuard(Arc::clone(self))
     }
 
-    pub(crate) fn forget_peer_request(&self, id: &RequestId) {
-        lock(&self.peer_pending).remove(id);
-    }
-
-    /// Delivers the client's answer to a server→client request.
-    pub(crate) fn complete_peer_request(&self, id: &RequestId, outcome: Result<Box<RawValue>, ErrorObject>) {
-        let Some(tx) = lock(&self.peer_pending).remove(id) else {
-            tracing::debug!(%id, "response to an unknown or abandoned server request ignored");
-            return;
-        };
-        let value = outcome.and_then(|raw| {
-            serde_json::from_str(raw.get()).map_err(|e| ErrorObject::new(crate::jsonrpc::PARSE_ERROR, e.to_string()))
-        });
-        let _ = tx.send(value);
+    /// Waits until no frame's work is active (used when a stream transport reaches EOF, so
+    /// requests already read still get their answers).
+    ///
+    /// # Cancellation safety
+    /// Cancellation safe.
+    pub(crate) async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.active.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
     }
 
     pub(crate) fn subscribe(&self, uri: &str) {
@@ -182,13 +202,21 @@ impl SessionState {
     }
 
     /// Sends a notification on the session's general stream once the session is initialized.
+    /// Never waits: a client whose stream is full misses it (and the drop is logged).
     pub(crate) fn notify_initialized<T: Serialize>(&self, method: &str, params: &T) -> bool {
-        self.is_initialized() && self.notify.notify(method, params)
+        if !self.is_initialized() {
+            return false;
+        }
+        let sent = self.notify.try_notify(method, params);
+        if !sent && !self.notify.is_closed() {
+            tracing::debug!(method, "notification dropped: the client's stream is full");
+        }
+        sent
     }
 
     /// Cancels everything in flight and drops pending server→client requests.
     pub(crate) fn close(&self) {
         self.cancel.cancel();
-        lock(&self.peer_pending).clear();
+        self.client.abandon_requests();
     }
 }

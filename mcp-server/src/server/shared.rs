@@ -1,85 +1,101 @@
 use super::completion::CompletionFn;
-use super::registry::{Parts, Registry};
-use super::session::SessionState;
-use super::{Outbound, Prompt, Resource, ResourceTemplate};
-use crate::error::{BuildError, ExceptionHandlers};
-use crate::extract::Extensions;
+use super::registry::{Parts, Snapshot};
+use super::session::{Session, SessionOptions};
+use crate::call::{ExceptionHandlers, Extensions, Prompt, Resource, ResourceTemplate, Services, Tool};
+use crate::error::BuildError;
 use crate::middleware::Middleware;
 use crate::protocol::Implementation;
-use crate::tool::Tool;
 use arc_swap::ArcSwap;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+
+/// The default per-session in-flight limit.
+pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 256;
 
 #[derive(Debug, Clone)]
 pub(crate) struct ServerConfig {
     pub(crate) page_size: usize,
     pub(crate) max_frame_bytes: usize,
+    pub(crate) max_in_flight: usize,
     pub(crate) shutdown_deadline: Duration,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { page_size: 100, max_frame_bytes: 4 * 1024 * 1024, shutdown_deadline: Duration::from_secs(10) }
+        Self {
+            page_size: 100,
+            max_frame_bytes: 4 * 1024 * 1024,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            shutdown_deadline: Duration::from_secs(10),
+        }
     }
 }
 
 pub(crate) struct ServerShared {
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
-    pub(crate) registry: ArcSwap<Registry>,
-    pub(crate) chain: Arc<[Arc<dyn Middleware>]>,
-    pub(crate) handlers: ExceptionHandlers,
-    pub(crate) state: Extensions,
+    pub(crate) snapshot: ArcSwap<Snapshot>,
+    pub(crate) handlers: Arc<ExceptionHandlers>,
+    pub(crate) state: Arc<Extensions>,
     pub(crate) completion: Option<CompletionFn>,
     pub(crate) config: ServerConfig,
     pub(crate) tracker: TaskTracker,
     pub(crate) shutdown: CancellationToken,
     /// Cancelled when shutdown begins: transports stop taking new work and end idle streams.
     pub(crate) draining: CancellationToken,
-    sessions: Mutex<HashMap<u64, Weak<SessionState>>>,
+    sessions: Mutex<HashMap<u64, Weak<Session>>>,
     next_session: AtomicU64,
-    registry_edit: Mutex<()>,
+    /// Serializes registration changes (each rebuilds the snapshot from the current one).
+    edits: Mutex<()>,
+}
+
+/// What `McpServer::build` hands over.
+pub(crate) struct ServerParts {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) snapshot: Snapshot,
+    pub(crate) handlers: ExceptionHandlers,
+    pub(crate) state: Extensions,
+    pub(crate) completion: Option<CompletionFn>,
+    pub(crate) config: ServerConfig,
 }
 
 impl ServerShared {
-    #[expect(clippy::too_many_arguments, reason = "internal constructor fed by the builder")]
-    pub(crate) fn new(
-        info: Implementation,
-        instructions: Option<String>,
-        registry: Registry,
-        chain: Arc<[Arc<dyn Middleware>]>,
-        handlers: ExceptionHandlers,
-        state: Extensions,
-        completion: Option<CompletionFn>,
-        config: ServerConfig,
-    ) -> Self {
+    pub(crate) fn new(p: ServerParts) -> Self {
         Self {
-            info,
-            instructions,
-            registry: ArcSwap::from_pointee(registry),
-            chain,
-            handlers,
-            state,
-            completion,
-            config,
+            info: p.info,
+            instructions: p.instructions,
+            snapshot: ArcSwap::from_pointee(p.snapshot),
+            handlers: Arc::new(p.handlers),
+            state: Arc::new(p.state),
+            completion: p.completion,
+            config: p.config,
             tracker: TaskTracker::new(),
             shutdown: CancellationToken::new(),
             draining: CancellationToken::new(),
             sessions: Mutex::new(HashMap::new()),
             next_session: AtomicU64::new(1),
-            registry_edit: Mutex::new(()),
+            edits: Mutex::new(()),
         }
     }
 
-    fn live_sessions(&self) -> Vec<Arc<SessionState>> {
-        let mut map = self.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    fn live_sessions(&self) -> Vec<Arc<Session>> {
+        let mut map = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
         map.retain(|_, w| w.strong_count() > 0);
         map.values().filter_map(Weak::upgrade).collect()
+    }
+
+    /// The services every request of `session` gets.
+    pub(crate) fn services(&self, session: &Session) -> Services {
+        Services {
+            client: Arc::clone(&session.client),
+            state: Arc::clone(&self.state),
+            handlers: Arc::clone(&self.handlers),
+        }
     }
 }
 
@@ -106,63 +122,81 @@ impl ServerHandle {
         &self.shared.info.name
     }
 
-    /// Opens a session whose unrelated notifications go to `notify` (transport use).
-    pub(crate) fn open_session(&self, id: Option<Arc<str>>, notify: Outbound, stateless: bool) -> Arc<SessionState> {
+    /// Opens a session (transport use).
+    pub(crate) fn open_session(&self, opts: SessionOptions) -> Arc<Session> {
         let key = self.shared.next_session.fetch_add(1, Ordering::Relaxed);
-        let session = Arc::new(SessionState::new(key, id, Arc::clone(&self.shared), notify, stateless));
+        let session = Arc::new(Session::new(key, Arc::clone(&self.shared), opts));
         self.shared
             .sessions
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .insert(key, Arc::downgrade(&session));
         session
     }
 
-    pub(crate) fn close_session(&self, session: &SessionState) {
+    /// Closes a session: its requests are cancelled and it gets no more notifications.
+    pub(crate) fn close_session(&self, session: &Session) {
         session.close();
-        self.shared.sessions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&session.key);
+        self.shared.sessions.lock().unwrap_or_else(PoisonError::into_inner).remove(&session.key);
     }
 
-    fn edit(&self, method: &str, f: impl FnOnce(&mut Parts)) -> Result<(), BuildError> {
-        let _guard = self.shared.registry_edit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut parts = self.shared.registry.load().parts.clone();
-        f(&mut parts);
-        let registry = Registry::build(parts, self.shared.config.page_size)?;
-        self.shared.registry.store(Arc::new(registry));
-        for s in self.shared.live_sessions() {
-            s.notify_initialized(method, &serde_json::json!({}));
+    /// Applies `change` to the registrations, validates the result exactly as
+    /// [`McpServer::build`](crate::McpServer::build) does, swaps it in and sends `notify` (a
+    /// `list_changed` notification) to every session. On error nothing changes.
+    fn edit(&self, notify: Option<&str>, change: impl FnOnce(&mut Parts)) -> Result<(), BuildError> {
+        let _one_at_a_time = self.shared.edits.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut parts = self.shared.snapshot.load().parts.clone();
+        change(&mut parts);
+        let snapshot = Snapshot::build(parts, self.shared.config.page_size)?;
+        self.shared.snapshot.store(Arc::new(snapshot));
+        if let Some(method) = notify {
+            for s in self.shared.live_sessions() {
+                s.notify_initialized(method, &serde_json::json!({}));
+            }
         }
         Ok(())
     }
 
     /// Adds a tool at run time and sends `notifications/tools/list_changed` to every session.
+    ///
+    /// The tool goes through the same checks as at build: a duplicate name, or `auth = true`
+    /// without an authenticating middleware, is refused (and the server is left unchanged).
     pub fn add_tool(&self, tool: impl Tool) -> Result<(), BuildError> {
-        self.edit("notifications/tools/list_changed", |p| p.tools.push(Arc::new(tool)))
+        self.edit(Some("notifications/tools/list_changed"), |p| p.tools.push(Arc::new(tool)))
     }
 
     /// Removes a tool at run time (and notifies).
     pub fn remove_tool(&self, name: &str) -> Result<(), BuildError> {
-        self.edit("notifications/tools/list_changed", |p| p.tools.retain(|t| &*t.definition().info.name != name))
+        self.edit(Some("notifications/tools/list_changed"), |p| {
+            p.tools.retain(|t| &*t.definition().info.name != name);
+        })
     }
 
     /// Adds a resource at run time and sends `notifications/resources/list_changed`.
     pub fn add_resource(&self, resource: Resource) -> Result<(), BuildError> {
-        self.edit("notifications/resources/list_changed", |p| p.resources.push(resource))
+        self.edit(Some("notifications/resources/list_changed"), |p| p.resources.push(resource))
     }
 
     /// Adds a resource template at run time and sends `notifications/resources/list_changed`.
     pub fn add_resource_template(&self, template: ResourceTemplate) -> Result<(), BuildError> {
-        self.edit("notifications/resources/list_changed", |p| p.templates.push(template))
+        self.edit(Some("notifications/resources/list_changed"), |p| p.templates.push(template))
     }
 
     /// Removes a resource at run time (and notifies).
     pub fn remove_resource(&self, uri: &str) -> Result<(), BuildError> {
-        self.edit("notifications/resources/list_changed", |p| p.resources.retain(|r| r.info.uri != uri))
+        self.edit(Some("notifications/resources/list_changed"), |p| p.resources.retain(|r| r.info.uri != uri))
     }
 
     /// Adds a prompt at run time and sends `notifications/prompts/list_changed`.
     pub fn add_prompt(&self, prompt: Prompt) -> Result<(), BuildError> {
-        self.edit("notifications/prompts/list_changed", |p| p.prompts.push(prompt))
+        self.edit(Some("notifications/prompts/list_changed"), |p| p.prompts.push(prompt))
+    }
+
+    /// Adds a middleware at run time, innermost (after every middleware added before). It is
+    /// validated as at build, applies to requests that start from now on, and is shut down with
+    /// the server.
+    pub fn add_middleware(&self, middleware: impl Middleware) -> Result<(), BuildError> {
+        self.edit(None, |p| p.middleware.push(Arc::new(middleware)))
     }
 
     /// Sends `notifications/resources/updated` to every session subscribed to `uri`.
@@ -179,6 +213,10 @@ impl ServerHandle {
 
     /// Stops accepting work, cancels in-flight requests, then drains background tasks and
     /// middleware (webhook queues, audit writer) within the configured deadline.
+    ///
+    /// # Cancellation safety
+    /// Dropping the future stops waiting; what it already started (cancelling requests, closing
+    /// the task tracker) stays done, and middleware not yet shut down are not.
     pub async fn shutdown(&self) {
         self.shared.draining.cancel();
         let deadline = self.shared.config.shutdown_deadline;
@@ -188,7 +226,8 @@ impl ServerHandle {
             tracing::warn!(?deadline, "background tasks still running at the shutdown deadline");
         }
         self.shared.shutdown.cancel();
-        for m in self.shared.chain.iter() {
+        let middleware = self.shared.snapshot.load().parts.middleware.clone();
+        for m in middleware {
             if tokio::time::timeout(deadline, m.shutdown()).await.is_err() {
                 tracing::warn!("a middleware did not finish shutting down within the deadline");
             }

@@ -1,10 +1,16 @@
 //! The loop shared by stream transports (stdio, in-memory): read frames, hand them to the
 //! session, and let one writer task own the write half.
+//!
+//! Backpressure: the session's outbound queue is bounded. When the client stops reading, the
+//! writer blocks on the sink, the queue fills, requests wait to write their answers, the session
+//! reaches its in-flight limit, and the reader blocks writing the refusal of the next request:
+//! the server stops reading, and its memory stays flat.
 
-use crate::server::{OutFrame, Outbound, ServerHandle};
+use crate::call::{OutFrame, Outbound};
+use crate::server::{ServerHandle, SessionOptions};
 use std::future::Future;
 use std::io;
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 
 /// One inbound item.
 pub(crate) enum Inbound {
@@ -22,17 +28,24 @@ pub(crate) trait FrameSink: Send + 'static {
     fn write_frames(&mut self, frames: &mut Vec<String>) -> impl Future<Output = io::Result<()>> + Send;
 }
 
-async fn writer_loop<S: FrameSink>(mut sink: S, mut rx: UnboundedReceiver<OutFrame>) {
+/// Most frames written (and flushed) together.
+const WRITE_BATCH: usize = 64;
+
+async fn writer_loop<S: FrameSink>(mut sink: S, mut rx: Receiver<OutFrame>) {
     let mut batch = Vec::new();
     let mut acks = Vec::new();
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
         while let Some(frame) = next.take() {
-            if let OutFrame::Message { text, written, .. } = frame {
-                batch.push(text);
-                acks.extend(written);
+            match frame {
+                OutFrame::Message(text) => batch.push(text),
+                OutFrame::Response { text, written, .. } => {
+                    batch.push(text);
+                    acks.extend(written);
+                }
+                OutFrame::NoResponse(_) | OutFrame::CloseStream => {}
             }
-            if batch.len() < 64 {
+            if batch.len() < WRITE_BATCH {
                 next = rx.try_recv().ok();
             }
         }
@@ -58,16 +71,15 @@ pub(crate) async fn run_connection<R: FrameSource, W: FrameSink>(
 ) -> io::Result<()> {
     let (out, rx) = Outbound::new();
     let writer = tokio::spawn(writer_loop(sink, rx));
-    let session = handle.open_session(None, out.clone(), false);
+    let session = handle.open_session(SessionOptions { id: None, notify: out.clone(), stateless: None });
     let max = handle.shared.config.max_frame_bytes;
     let result = loop {
         let next = tokio::select! {
             n = source.next_frame(max) => n,
             () = session.cancel.cancelled() => break Ok(()),
         };
-        match next {
-            Ok(Some(Inbound::Frame(text))) => session.handle_frame(&text, &out, None),
-            Ok(Some(Inbound::Oversized(n))) => session.reject_oversized(&out, n),
+        let frame = match next {
+            Ok(Some(frame)) => frame,
             Ok(None) => {
                 // EOF: requests already read still get their answers (bounded by the deadline).
                 let deadline = handle.shared.config.shutdown_deadline;
@@ -77,6 +89,16 @@ pub(crate) async fn run_connection<R: FrameSource, W: FrameSink>(
                 break Ok(());
             }
             Err(e) => break Err(e),
+        };
+        let handled = async {
+            match &frame {
+                Inbound::Frame(text) => session.handle_frame(text, &out).await,
+                Inbound::Oversized(n) => session.reject_oversized(&out, *n).await,
+            }
+        };
+        tokio::select! {
+            () = handled => {}
+            () = session.cancel.cancelled() => break Ok(()),
         }
     };
     handle.close_session(&session);

@@ -3,6 +3,9 @@
 //! - [`memory`]: paired in-process channels (what [`TestClient`](crate::testing::TestClient) uses);
 //! - [`stdio`]: newline-delimited JSON on stdin/stdout (logs belong on stderr);
 //! - `http` (feature `http`): streamable HTTP, as an axum router or a one-call server.
+//!
+//! Every queue between a transport and the server is bounded: a client that sends faster than it
+//! reads makes the server stop reading from it, instead of buffering without limit.
 
 mod connection;
 #[cfg(feature = "http")]
@@ -13,14 +16,9 @@ pub mod stdio;
 
 pub(crate) use connection::{run_connection, FrameSink, FrameSource, Inbound};
 
-/// Marks a request whose transport stream can be closed mid-request (HTTP SSE with resumption):
-/// a transport puts it in the request's extensions, and `RequestContext::close_sse_stream` then
-/// sends `OutFrame::CloseStream` after the request's earlier frames.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct StreamControl;
-
 /// Why serving stopped with an error.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServeError {
     /// The server configuration is invalid.
     #[error(transparent)]

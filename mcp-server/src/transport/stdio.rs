@@ -1,7 +1,7 @@
 //! Newline-delimited JSON-RPC over stdin/stdout. Stdout carries only MCP; log to stderr.
 
 use super::{run_connection, FrameSink, FrameSource, Inbound, ServeError};
-use crate::server::ServerHandle;
+use crate::server::{McpServer, ServerHandle};
 use std::io;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
@@ -71,7 +71,11 @@ impl<W: AsyncWrite + Unpin + Send + 'static> FrameSink for LineSink<W> {
     }
 }
 
-/// Serves one connection over any byte streams (a socket pair, a child's pipes, …).
+/// Serves one connection over any byte streams (a socket pair, a child's pipes, …) until the
+/// reader ends.
+///
+/// # Cancellation safety
+/// Dropping the future ends the connection: requests in flight are cancelled.
 pub async fn serve_streams<R, W>(handle: &ServerHandle, reader: R, writer: W) -> Result<(), ServeError>
 where
     R: tokio::io::AsyncRead + Unpin + Send,
@@ -86,9 +90,22 @@ where
 impl ServerHandle {
     /// Serves this server over stdin/stdout until stdin reaches EOF, then shuts down cleanly
     /// (background tasks and middleware are drained within the shutdown deadline).
+    ///
+    /// # Cancellation safety
+    /// Dropping the future stops serving abruptly, without the graceful shutdown.
     pub async fn serve_stdio(&self) -> Result<(), ServeError> {
         let result = serve_streams(self, tokio::io::stdin(), tokio::io::stdout()).await;
         self.shutdown().await;
         result
+    }
+}
+
+impl McpServer {
+    /// Builds the server and serves it over stdio until stdin closes.
+    ///
+    /// # Cancellation safety
+    /// As [`ServerHandle::serve_stdio`].
+    pub async fn serve_stdio(self) -> Result<(), ServeError> {
+        self.build()?.serve_stdio().await
     }
 }

@@ -8,7 +8,7 @@ pub struct NotFound(u64);
 
 #[exception_handler]
 pub async fn handle_not_found(_ctx: &RequestContext, error: &NotFound) -> ToolError {
-    ToolError::new("EMPLOYEE_NOT_FOUND", error.to_string()).with_suggestion("List employees first.")
+    ToolError::new("EMPLOYEE_NOT_FOUND", error.to_string()).suggestion("List employees first.")
 }
 
 fn assert_handler<H: ExceptionHandler<Error = NotFound> + Copy + Default + std::fmt::Debug>(_: H) {}

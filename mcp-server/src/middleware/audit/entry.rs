@@ -1,19 +1,36 @@
 //! One audit entry, before the writer numbers and signs it.
 
-use crate::error::FailureKind;
-use crate::middleware::{CallKind, CallOutcome};
-use crate::RequestContext;
+use crate::call::RequestContext;
+use crate::error::{CallError, FailureKind};
 use serde_json::{Map, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// What is audited: a tool call, or (when enabled) a resource read or a prompt get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Tool,
+    Resource,
+    Prompt,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Tool => "tool",
+            Self::Resource => "resource",
+            Self::Prompt => "prompt",
+        }
+    }
+}
+
 /// What the middleware knows about a finished call.
 pub(crate) struct Finished<'a> {
-    pub(crate) kind: CallKind,
+    pub(crate) kind: Kind,
     pub(crate) name: &'a str,
     pub(crate) ctx: &'a RequestContext,
     pub(crate) started: SystemTime,
     pub(crate) elapsed: Duration,
-    pub(crate) outcome: &'a CallOutcome,
+    pub(crate) outcome: Result<(), &'a CallError>,
     pub(crate) args: Option<Value>,
 }
 
@@ -23,7 +40,7 @@ pub(crate) fn build(f: Finished<'_>) -> Map<String, Value> {
     let mut e = Map::new();
     e.insert("timestamp".into(), rfc3339(f.started).into());
     e.insert("tool".into(), f.name.into());
-    if f.kind != CallKind::Tool {
+    if f.kind != Kind::Tool {
         e.insert("kind".into(), f.kind.as_str().into());
     }
     // Read after the call: the auth middleware (inside this one) has recorded the caller by now.
@@ -34,7 +51,7 @@ pub(crate) fn build(f: Finished<'_>) -> Map<String, Value> {
     e.insert("request_id".into(), f.ctx.request_id().to_value());
     let status = match f.outcome {
         Ok(_) => "success",
-        Err(err) if err.kind == FailureKind::Cancelled => "cancelled",
+        Err(err) if err.kind() == FailureKind::Cancelled => "cancelled",
         Err(_) => "error",
     };
     e.insert("status".into(), status.into());

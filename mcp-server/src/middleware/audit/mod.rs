@@ -2,20 +2,24 @@
 
 mod chain;
 mod entry;
+mod error;
 mod verify;
 mod writer;
 
 pub use chain::{AuditKey, AuditKeyError};
+pub use error::{AuditError, UnresumableLog};
 pub use verify::{verify_audit_log, BreakReason, BrokenEntry, VerifyReport};
 
-use super::{CallKind, CallOutcome, CallRequest, Middleware, Next};
+use super::{CallToolRequest, GetPromptRequest, Middleware, Next, Outcome, ReadResourceRequest};
+use crate::call::{RequestContext, ToolDefinition};
 use crate::error::{BuildError, CallError, FailureKind, ToolError};
-use crate::tool::ToolDefinition;
-use entry::Finished;
+use entry::{Finished, Kind};
 use futures_util::future::BoxFuture;
+use serde_json::value::RawValue;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 use writer::{Writer, WriterOptions};
 
@@ -172,33 +176,29 @@ impl AuditMiddleware {
     ///
     /// # Cancellation safety
     /// Dropping the future stops waiting; the entries are still written.
-    pub async fn flush(&self) -> Result<(), String> {
+    pub async fn flush(&self) -> Result<(), AuditError> {
         match self.writer.get() {
             Some(w) => w.flush().await,
             None => Ok(()),
         }
     }
 
-    fn resolve_key(&self) -> Result<AuditKey, String> {
+    fn resolve_key(&self) -> Result<AuditKey, AuditError> {
         if let Some(key) = &self.key {
             return Ok(key.clone());
         }
         let var = &self.key_env;
         match AuditKey::from_env(var) {
             Ok(Some(key)) => Ok(key),
-            Ok(None) => Err(format!(
-                "AuditMiddleware ({}): `signed` needs an HMAC key, but none is configured; set {var} \
-                 (e.g. `export {var}=$(openssl rand -hex 32)`) or call `.key(AuditKey::parse(...)?)`",
-                self.path.display()
-            )),
-            Err(e) => Err(format!("AuditMiddleware ({}): {var}: {e}", self.path.display())),
+            Ok(None) => Err(AuditError::MissingKey { var: var.clone() }),
+            Err(source) => Err(AuditError::Key { var: var.clone(), source }),
         }
     }
 
-    fn open(&self) -> Result<Writer, String> {
+    fn open(&self) -> Result<Writer, AuditError> {
         let key = if self.signed { Some(self.resolve_key()?) } else { None };
         let opts = WriterOptions { path: self.path.clone(), key, fsync: self.fsync, capacity: self.capacity };
-        Writer::start(opts).map_err(|e| format!("AuditMiddleware: {e}"))
+        Writer::start(opts)
     }
 
     /// The writer, opened at build (`validate`) or, failing that, on first use.
@@ -220,52 +220,48 @@ impl AuditMiddleware {
         }
     }
 
-    fn audits(&self, kind: CallKind) -> bool {
-        match kind {
-            CallKind::Tool => true,
-            CallKind::Resource => self.resources,
-            CallKind::Prompt => self.prompts,
-        }
-    }
-
-    async fn run(&self, req: CallRequest, next: Next) -> CallOutcome {
-        if !self.audits(req.kind()) {
-            return next.run_inline(req).await;
-        }
+    /// Runs `call` and writes its entry (waiting for the write when fail-closed).
+    async fn audited<T>(
+        &self,
+        kind: Kind,
+        name: &str,
+        ctx: &RequestContext,
+        args: Option<&RawValue>,
+        call: impl Future<Output = Result<T, CallError>>,
+    ) -> Result<T, CallError> {
         let Some(writer) = self.writer() else {
-            return if self.fail_closed { Err(unavailable()) } else { next.run_inline(req).await };
+            return if self.fail_closed { Err(unavailable()) } else { call.await };
         };
         if self.fail_closed && writer.has_failed() {
             return Err(unavailable());
         }
-        let call = req.clone();
-        let args = self.include_args.then(|| serde_json::from_str(call.arguments().get()).ok()).flatten();
+        let args = args.filter(|_| self.include_args).and_then(|raw| serde_json::from_str(raw.get()).ok());
         let (started, clock) = (SystemTime::now(), Instant::now());
-        let outcome = next.run_inline(req).await;
+        let outcome = call.await;
         let entry = entry::build(Finished {
-            kind: call.kind(),
-            name: call.name(),
-            ctx: call.context(),
+            kind,
+            name,
+            ctx,
             started,
             elapsed: clock.elapsed(),
-            outcome: &outcome,
+            outcome: outcome.as_ref().map(|_| ()),
             args,
         });
         if !self.fail_closed {
             if let Err(e) = writer.append(entry, None).await {
-                tracing::error!(error = %e, tool = call.name(), "audit entry lost");
+                tracing::error!(error = %e, name, "audit entry lost");
             }
             return outcome;
         }
         let (ack, written) = tokio::sync::oneshot::channel();
         let result = match writer.append(entry, Some(ack)).await {
-            Ok(()) => written.await.unwrap_or_else(|_| Err("the audit writer has stopped".into())),
+            Ok(()) => written.await.unwrap_or(Err(AuditError::Stopped)),
             Err(e) => Err(e),
         };
         match result {
             Ok(()) => outcome,
             Err(e) => {
-                tracing::error!(error = %e, tool = call.name(), "audit entry not written: withholding the result");
+                tracing::error!(error = %e, name, "audit entry not written: withholding the result");
                 Err(unavailable())
             }
         }
@@ -280,15 +276,43 @@ fn unavailable() -> CallError {
 }
 
 impl Middleware for AuditMiddleware {
-    fn handle(&self, req: CallRequest, next: Next) -> BoxFuture<'_, CallOutcome> {
-        Box::pin(self.run(req, next))
+    fn on_call_tool(&self, req: CallToolRequest, next: Next<CallToolRequest>) -> BoxFuture<'_, Outcome<CallToolRequest>> {
+        Box::pin(async move {
+            let call = req.clone();
+            self.audited(Kind::Tool, call.name(), call.context(), Some(call.arguments()), next.run_inline(req)).await
+        })
     }
 
-    fn validate(&self, _tools: &[ToolDefinition]) -> Result<(), BuildError> {
+    fn on_read_resource(
+        &self,
+        req: ReadResourceRequest,
+        next: Next<ReadResourceRequest>,
+    ) -> BoxFuture<'_, Outcome<ReadResourceRequest>> {
+        if !self.resources {
+            return next.run(req);
+        }
+        Box::pin(async move {
+            let call = req.clone();
+            self.audited(Kind::Resource, call.uri(), call.context(), None, next.run_inline(req)).await
+        })
+    }
+
+    fn on_get_prompt(&self, req: GetPromptRequest, next: Next<GetPromptRequest>) -> BoxFuture<'_, Outcome<GetPromptRequest>> {
+        if !self.prompts {
+            return next.run(req);
+        }
+        Box::pin(async move {
+            let call = req.clone();
+            let args = self.include_args.then(|| serde_json::value::to_raw_value(call.arguments()).ok()).flatten();
+            self.audited(Kind::Prompt, call.name(), call.context(), args.as_deref(), next.run_inline(req)).await
+        })
+    }
+
+    fn validate(&self, _tools: &[Arc<ToolDefinition>]) -> Result<(), BuildError> {
         // Open at build: a missing key, an unwritable path or a log signed with another key
         // stops the server before it serves anything.
         if self.writer.get().is_none() {
-            let writer = self.open().map_err(BuildError::Middleware)?;
+            let writer = self.open().map_err(|e| BuildError::Middleware { middleware: "AuditMiddleware", source: Box::new(e) })?;
             let _ = self.writer.set(writer);
         }
         Ok(())

@@ -2,6 +2,7 @@
 //! bounded channel, so file I/O never runs on the async runtime.
 
 use super::chain::{entry_hash, entry_hmac, hmac_matches, AuditKey, GENESIS};
+use super::{AuditError, UnresumableLog};
 use serde_json::{Map, Value};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -11,11 +12,11 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// A write's result, as acknowledged to fail-closed callers.
-pub(crate) type Ack = oneshot::Sender<Result<(), String>>;
+pub(crate) type Ack = oneshot::Sender<Result<(), AuditError>>;
 
 enum Command {
     Append { entry: Map<String, Value>, ack: Option<Ack> },
-    Flush(oneshot::Sender<Result<(), String>>),
+    Flush(Ack),
 }
 
 /// The writer's settings.
@@ -34,16 +35,18 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Opens (or creates) the log, resumes the chain from its last entry and starts the thread.
-    pub(crate) fn start(opts: WriterOptions) -> Result<Self, String> {
+    pub(crate) fn start(opts: WriterOptions) -> Result<Self, AuditError> {
         let shown = opts.path.display().to_string();
+        let open_failed = |source: io::Error| AuditError::Open { path: opts.path.clone(), source: Arc::new(source) };
         if let Some(dir) = opts.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the directory of {shown}: {e}"))?;
+            std::fs::create_dir_all(dir).map_err(open_failed)?;
         }
-        let mut file = open_append(&opts.path).map_err(|e| format!("cannot open {shown}: {e}"))?;
+        let mut file = open_append(&opts.path).map_err(open_failed)?;
         let chain = match opts.key {
-            Some(key) => {
-                Some(resume(&mut file, key).map_err(|e| format!("cannot resume the signed audit log {shown}: {e}"))?)
-            }
+            Some(key) => Some(
+                resume(&mut file, key)
+                    .map_err(|reason| AuditError::Unresumable { path: opts.path.clone(), reason })?,
+            ),
             None => None,
         };
         let (tx, rx) = mpsc::channel(opts.capacity.max(1));
@@ -52,7 +55,7 @@ impl Writer {
         std::thread::Builder::new()
             .name("mcp-audit-writer".into())
             .spawn(move || state.run(rx))
-            .map_err(|e| format!("cannot start the audit writer thread: {e}"))?;
+            .map_err(|e| AuditError::Thread(Arc::new(e)))?;
         Ok(Self { tx, failed })
     }
 
@@ -65,15 +68,15 @@ impl Writer {
     ///
     /// # Cancellation safety
     /// Waits only for channel capacity; dropping the future drops the entry.
-    pub(crate) async fn append(&self, entry: Map<String, Value>, ack: Option<Ack>) -> Result<(), String> {
-        self.tx.send(Command::Append { entry, ack }).await.map_err(|_| "the audit writer has stopped".to_string())
+    pub(crate) async fn append(&self, entry: Map<String, Value>, ack: Option<Ack>) -> Result<(), AuditError> {
+        self.tx.send(Command::Append { entry, ack }).await.map_err(|_| AuditError::Stopped)
     }
 
     /// Waits until every queued entry is written and synced to disk.
-    pub(crate) async fn flush(&self) -> Result<(), String> {
+    pub(crate) async fn flush(&self) -> Result<(), AuditError> {
         let (ack, done) = oneshot::channel();
-        self.tx.send(Command::Flush(ack)).await.map_err(|_| "the audit writer has stopped".to_string())?;
-        done.await.map_err(|_| "the audit writer has stopped".to_string())?
+        self.tx.send(Command::Flush(ack)).await.map_err(|_| AuditError::Stopped)?;
+        done.await.map_err(|_| AuditError::Stopped)?
     }
 }
 
@@ -97,25 +100,19 @@ struct Chain {
 }
 
 /// Resumes after the file's last entry, which must be complete and signed with `key`.
-fn resume(file: &mut File, key: AuditKey) -> Result<Chain, String> {
-    let Some(tail) = last_line(file).map_err(|e| e.to_string())? else {
+fn resume(file: &mut File, key: AuditKey) -> Result<Chain, UnresumableLog> {
+    let Some(tail) = last_line(file).map_err(|e| UnresumableLog::Unreadable(Arc::new(e)))? else {
         return Ok(Chain { key, seq: 0, prev: GENESIS.into() });
     };
-    let Some(line) = tail.strip_suffix(b"\n") else {
-        return Err("its last line is incomplete (did a previous run stop mid-write?); run `audit_verify` on it \
-                    and move the file aside to start a new log"
-            .into());
-    };
-    let entry: Map<String, Value> = serde_json::from_slice(line)
-        .map_err(|_| "its last line is not a JSON object; use a new file for a signed log".to_string())?;
-    let seq = entry.get("seq").and_then(Value::as_u64).filter(|_| entry.contains_key("hmac")).ok_or_else(|| {
-        "its last entry is not signed (was the log written without `signed`?); use a new file for a signed log"
-            .to_string()
-    })?;
+    let line = tail.strip_suffix(b"\n").ok_or(UnresumableLog::IncompleteLastLine)?;
+    let entry: Map<String, Value> = serde_json::from_slice(line).map_err(|_| UnresumableLog::NotJson)?;
+    let seq = entry
+        .get("seq")
+        .and_then(Value::as_u64)
+        .filter(|_| entry.contains_key("hmac"))
+        .ok_or(UnresumableLog::Unsigned)?;
     if !hmac_matches(&key, &entry) {
-        return Err("its last entry does not verify with the configured key; is MCP_AUDIT_KEY the key this log \
-                    was written with? (check the whole file with `audit_verify`)"
-            .into());
+        return Err(UnresumableLog::WrongKey);
     }
     Ok(Chain { prev: entry_hash(&entry), key, seq })
 }
@@ -187,7 +184,7 @@ impl State {
         let result = result.map_err(|e| {
             self.failed.store(true, Ordering::Relaxed);
             tracing::error!(path = %self.path, error = %e, "audit log write failed");
-            format!("audit log write failed: {e}")
+            AuditError::Write(Arc::new(e))
         });
         for ack in acks.into_iter().chain(flushes) {
             let _ = ack.send(result.clone());

@@ -29,9 +29,9 @@ impl ToolErrorSpec for CircuitOpenError {
             "CIRCUIT_OPEN",
             format!("Tool `{}` is temporarily unavailable: its circuit is open after repeated failures.", self.tool),
         )
-        .with_retryable(true)
-        .with_suggestion(format!("Retry in {secs}s."))
-        .with_details(serde_json::json!({ "tool": self.tool, "retry_after_seconds": secs }))
+        .retryable(true)
+        .suggestion(format!("Retry in {secs}s."))
+        .details(serde_json::json!({ "tool": self.tool, "retry_after_seconds": secs }))
     }
 }
 

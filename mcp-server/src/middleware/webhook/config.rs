@@ -1,6 +1,6 @@
 //! [`WebhookBuilder`]: endpoint, events, headers, timeouts, queue and retry settings.
 
-use super::worker::Shared;
+use super::dispatch::{Shared, Sink};
 use super::{WebhookEvent, WebhookMiddleware};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::Arc;
@@ -55,7 +55,7 @@ pub(crate) struct Batch {
 /// |---|---|
 /// | [`events`](Self::events) | all three |
 /// | [`timeout`](Self::timeout) (per HTTP request) | 5 s |
-/// | [`queue_capacity`](Self::queue_capacity) | 1024 slots (1024–2048 events) |
+/// | [`queue_capacity`](Self::queue_capacity) | 1024 events |
 /// | [`workers`](Self::workers) | 4 |
 /// | [`max_retries`](Self::max_retries) | 3 (so at most 4 attempts) |
 /// | [`backoff`](Self::backoff) | 200 ms, doubling, capped at 5 s |
@@ -137,16 +137,14 @@ impl WebhookBuilder {
         self
     }
 
-    /// How many queue slots may wait for delivery; beyond that new events are dropped and
-    /// counted. A slot holds one event, or a call's `tool.call` and outcome together when the
-    /// call finished without yielding (so up to twice as many events fit).
+    /// How many events may wait for delivery; beyond that new events are dropped and counted.
     #[must_use]
     pub fn queue_capacity(mut self, n: usize) -> Self {
         self.queue_capacity = n;
         self
     }
 
-    /// How many concurrent deliveries (workers sharing one HTTP client).
+    /// How many deliveries may be in progress at once (sharing one HTTP client).
     #[must_use]
     pub fn workers(mut self, n: usize) -> Self {
         self.workers = n;
@@ -185,8 +183,8 @@ impl WebhookBuilder {
         self
     }
 
-    /// Delivers events in batches: a worker collects up to `max_events` events, waiting at most
-    /// `max_delay` after the first one for the batch to fill, and POSTs them as **one JSON array**
+    /// Delivers events in batches: up to `max_events` events, sent as soon as the batch is full or
+    /// `max_delay` after its first event, whichever comes first, as **one JSON array**
     /// of [`WebhookPayload`](super::WebhookPayload) objects, oldest first. Without this (the
     /// default) every event is its own POST with a single object as the body, which is what
     /// Slack-style endpoints expect; enable batching only for a receiver that reads arrays.
@@ -217,9 +215,8 @@ impl WebhookBuilder {
         self
     }
 
-    /// Checks the settings and creates the shared HTTP client. Workers start with the first event,
-    /// so this may run outside a Tokio runtime.
-    pub fn build(self) -> Result<WebhookMiddleware, WebhookConfigError> {
+    /// The checked settings a running middleware uses.
+    pub(crate) fn config(&self) -> Result<Config, WebhookConfigError> {
         let url = reqwest::Url::parse(&self.url).map_err(|e| WebhookConfigError::InvalidUrl(e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(WebhookConfigError::InvalidUrl(format!("scheme `{}` is not http or https", url.scheme())));
@@ -236,6 +233,24 @@ impl WebhookBuilder {
         if self.batch.is_some_and(|b| b.max_events == 0) {
             return Err(WebhookConfigError::Zero("batch max_events"));
         }
+        Ok(Config {
+            url,
+            events: self.events,
+            queue_capacity: self.queue_capacity,
+            workers: self.workers,
+            max_retries: self.max_retries,
+            initial_backoff: self.initial_backoff,
+            max_backoff: self.max_backoff,
+            secret: self.secret.clone().map(Arc::from),
+            shutdown_timeout: self.shutdown_timeout,
+            batch: self.batch,
+        })
+    }
+
+    /// Checks the settings and creates the shared HTTP client. Delivery starts with the first
+    /// event, so this may run outside a Tokio runtime.
+    pub fn build(self) -> Result<WebhookMiddleware, WebhookConfigError> {
+        let config = self.config()?;
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
             let n =
@@ -257,19 +272,7 @@ impl WebhookBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(WebhookConfigError::Client)?;
-        let config = Config {
-            url,
-            events: self.events,
-            queue_capacity: self.queue_capacity,
-            workers: self.workers,
-            max_retries: self.max_retries,
-            initial_backoff: self.initial_backoff,
-            max_backoff: self.max_backoff,
-            secret: self.secret.map(Arc::from),
-            shutdown_timeout: self.shutdown_timeout,
-            batch: self.batch,
-        };
-        Ok(WebhookMiddleware { shared: Arc::new(Shared::new(config, client)) })
+        Ok(WebhookMiddleware { shared: Arc::new(Shared::new(config, Sink::Http(client))) })
     }
 }
 

@@ -1,13 +1,10 @@
-//! One delivery: encode the events, sign, POST with bounded retries and exponential backoff,
-//! count the outcome, and log trouble at a bounded rate.
+//! One delivery: encode the events (serde), sign, POST with bounded retries and exponential
+//! backoff, count the outcome, and log trouble at a bounded rate.
 
-use super::encode::encode;
-use super::record::{Epoch, Record};
+use super::dispatch::{Shared, Sink};
 use super::signature::{sign, BATCH_SIZE_HEADER, EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use super::worker::Shared;
-use bytes::Bytes;
+use super::WebhookPayload;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The most response body read (and discarded) so the connection can be reused.
@@ -42,58 +39,6 @@ impl LogLimiter {
     }
 }
 
-/// Request-body buffers, reused from one request to the next.
-///
-/// A batch body is often over 64 KiB. Allocating and freeing a block that large for every
-/// request costs the whole process, not just the worker: glibc's allocator answers the free by
-/// consolidating its fast bins (or unmaps the block), and every small allocation after it, the
-/// tool calls' included, is slower. So a body goes back to the pool when the HTTP client is done
-/// with it, and the next request is written into it.
-pub(crate) struct BodyPool {
-    free: Mutex<Vec<Vec<u8>>>,
-    /// Most buffers kept: one per worker is all that is ever in use at once.
-    keep: usize,
-}
-
-impl BodyPool {
-    pub(crate) fn new(keep: usize) -> Arc<Self> {
-        Arc::new(Self { free: Mutex::new(Vec::new()), keep })
-    }
-
-    /// An empty buffer, with the capacity of an earlier body when one is free.
-    fn take(&self) -> Vec<u8> {
-        self.free.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default()
-    }
-
-    /// `body` as the request body; its buffer comes back to the pool when the client drops it.
-    fn bytes(self: &Arc<Self>, body: Vec<u8>) -> Bytes {
-        Bytes::from_owner(PooledBody { body, pool: Arc::clone(self) })
-    }
-}
-
-/// A body on loan to the HTTP client.
-struct PooledBody {
-    body: Vec<u8>,
-    pool: Arc<BodyPool>,
-}
-
-impl AsRef<[u8]> for PooledBody {
-    fn as_ref(&self) -> &[u8] {
-        &self.body
-    }
-}
-
-impl Drop for PooledBody {
-    fn drop(&mut self) {
-        let mut body = std::mem::take(&mut self.body);
-        body.clear();
-        let mut free = self.pool.free.lock().unwrap_or_else(PoisonError::into_inner);
-        if free.len() < self.pool.keep {
-            free.push(body);
-        }
-    }
-}
-
 /// What one attempt came to.
 enum Attempt {
     Delivered,
@@ -101,27 +46,40 @@ enum Attempt {
     GiveUp(String),
 }
 
-/// Delivers `records` as one request: a single JSON object (one event), or with batching a JSON
-/// array of their events in time order (`runs`: see [`encode`]). Retries after connect errors,
-/// timeouts, `429` and `5xx`; counts every event of the request as delivered or failed.
-pub(crate) async fn deliver(shared: &Shared, records: &[Record], runs: &[usize]) {
-    let events: usize = records.iter().map(Record::len).sum();
-    let n = u64::try_from(events).unwrap_or(u64::MAX);
-    let batched = shared.config.batch.is_some();
-    let event = match records {
-        [one] if !batched => one.only_event().map_or("batch", super::WebhookEvent::as_str),
-        _ => "batch",
+/// Delivers `events` as one request: a single JSON object (one event), or with batching a JSON
+/// array of them, oldest first. Retries after connect errors, timeouts, `429` and `5xx`; counts
+/// every event of the request as delivered or failed.
+pub(crate) async fn deliver(shared: &Shared, events: Vec<WebhookPayload>) {
+    let n = u64::try_from(events.len()).unwrap_or(u64::MAX);
+    let client = match &shared.sink {
+        Sink::Http(client) => client,
+        #[cfg(test)]
+        Sink::Channel(tx) => {
+            let _ = tx.send(events);
+            shared.delivered.fetch_add(n, Ordering::Relaxed);
+            return;
+        }
     };
-    // Encoded once: every attempt sends the same bytes (the body is shared, not copied).
-    let mut buf = shared.bodies.take();
-    encode(records, runs, batched, &Epoch::now(), &mut buf);
-    let body = shared.bodies.bytes(buf);
+    let batched = shared.config.batch.is_some();
+    let (event, body) = match (&events[..], batched) {
+        ([one], false) => (one.event.as_str(), serde_json::to_vec(one)),
+        _ => ("batch", serde_json::to_vec(&events)),
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook payload did not serialize");
+            shared.failed.fetch_add(n, Ordering::Relaxed);
+            return;
+        }
+    };
     // One id per request, kept across its retries, so the receiver can de-duplicate.
     let id = uuid::Uuid::new_v4().to_string();
     let mut backoff = shared.config.initial_backoff;
     let mut attempt = 0u32;
     loop {
-        let why = match attempt_once(shared, event, batched.then_some(events), body.clone(), &id).await {
+        let batch_size = batched.then_some(events.len());
+        let why = match attempt_once(shared, client, event, batch_size, body.clone(), &id).await {
             Attempt::Delivered => {
                 shared.delivered.fetch_add(n, Ordering::Relaxed);
                 return;
@@ -145,10 +103,16 @@ pub(crate) async fn deliver(shared: &Shared, records: &[Record], runs: &[usize])
     }
 }
 
-async fn attempt_once(shared: &Shared, event: &str, batch_size: Option<usize>, body: Bytes, id: &str) -> Attempt {
+async fn attempt_once(
+    shared: &Shared,
+    client: &reqwest::Client,
+    event: &str,
+    batch_size: Option<usize>,
+    body: Vec<u8>,
+    id: &str,
+) -> Attempt {
     let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()).to_string();
-    let mut req = shared
-        .client
+    let mut req = client
         .post(shared.config.url.clone())
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(EVENT_HEADER, event)

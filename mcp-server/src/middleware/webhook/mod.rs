@@ -1,15 +1,14 @@
 //! [`WebhookMiddleware`]: POST a JSON event to a URL when a tool is called, succeeds or fails.
 //!
-//! Fire-and-forget by construction: the call path only reserves a slot in a bounded queue (never
-//! waiting) and stores a small plain struct in it; no JSON, no signing. A call that finishes
-//! before it first yields stores its `tool.call` and its outcome together, in one slot; a call
-//! that yields stores `tool.call` right then, while it runs. Either way `tool.call` carries the
-//! time the call started, and a batch holds a call's `tool.call` before its outcome. A few workers, sharing one
-//! HTTP client (reqwest + rustls), serialize, sign and deliver the events with bounded retries and
-//! exponential backoff, one event per POST or, [opt-in](WebhookBuilder::batch), in batches. When the queue is full an event is dropped,
-//! counted ([`WebhookMiddleware::dropped`]) and logged (at most one line per few seconds). A slow
-//! or dead endpoint therefore never slows down or fails a tool call. At server shutdown the queue
-//! is closed and what it holds is delivered within [`WebhookBuilder::shutdown_timeout`].
+//! Fire-and-forget by construction: the call path only `try_send`s a small payload into a bounded
+//! queue (never waiting). One dispatcher takes events off the queue in arrival order and hands
+//! them, one per POST or [in batches](WebhookBuilder::batch), to at most
+//! [`workers`](WebhookBuilder::workers) deliveries at once, sharing one HTTP client (reqwest +
+//! rustls), which serialize, sign and deliver them with bounded retries and exponential backoff.
+//! When the queue is full an event is dropped, counted ([`WebhookMiddleware::dropped`]) and
+//! logged (at most one line per few seconds). A slow or dead endpoint therefore never slows down
+//! or fails a tool call. At server shutdown the queue is closed and what it holds is delivered
+//! within [`WebhookBuilder::shutdown_timeout`].
 //!
 //! Each request carries `Content-Type: application/json`, `X-Webhook-Event`, `X-Webhook-Id` (one
 //! per request, the same on every retry, for de-duplication), `X-Webhook-Timestamp` (Unix seconds)
@@ -18,15 +17,11 @@
 //! The body is a [`WebhookPayload`]; with [batching](WebhookBuilder::batch) it is a JSON array of
 //! them, `X-Webhook-Event` is `batch` and `X-Webhook-Batch-Size` gives their number.
 
-mod call;
 mod config;
 mod delivery;
-mod encode;
+mod dispatch;
 mod payload;
-mod queue;
-mod record;
 mod signature;
-mod worker;
 
 pub use config::{WebhookBuilder, WebhookConfigError};
 pub use payload::{UnknownWebhookEvent, WebhookErrorInfo, WebhookEvent, WebhookPayload};
@@ -34,11 +29,14 @@ pub use signature::{
     sign, verify_signature, BATCH_SIZE_HEADER, EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 
-use super::{CallKind, CallOutcome, CallRequest, Middleware, Next};
+use super::{CallToolRequest, Middleware, Next, Outcome};
+use crate::call::RequestContext;
+use crate::error::FailureKind;
+use dispatch::Shared;
 use futures_util::future::BoxFuture;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use worker::Shared;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Sends `tool.call`, `tool.success` and `tool.error` events to a webhook URL.
 ///
@@ -106,8 +104,7 @@ impl WebhookMiddleware {
         self.shared.failed.load(Ordering::Relaxed)
     }
 
-    /// Queue slots in use right now: a call's `tool.call` and outcome share one when the call
-    /// finished without yielding, else each event has its own.
+    /// Events waiting in the queue right now.
     pub fn queued(&self) -> usize {
         self.shared.queued()
     }
@@ -115,76 +112,59 @@ impl WebhookMiddleware {
     fn wants(&self, event: WebhookEvent) -> bool {
         self.shared.config.events & event.bit() != 0
     }
+
+    fn emit(&self, event: WebhookEvent, tool: &str, ctx: &RequestContext, error: Option<WebhookErrorInfo>) {
+        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| {
+            // Millisecond precision, as documented.
+            (d.as_millis() as f64) / 1000.0
+        });
+        self.shared.enqueue(WebhookPayload {
+            event,
+            tool: tool.into(),
+            client_id: ctx.client_id().map(str::to_string),
+            request_id: ctx.request_id().to_string(),
+            timestamp,
+            error,
+        });
+    }
 }
 
 impl Middleware for WebhookMiddleware {
-    fn handle(&self, req: CallRequest, next: Next) -> BoxFuture<'_, CallOutcome> {
-        if req.kind() != CallKind::Tool {
+    fn on_call_tool(&self, req: CallToolRequest, next: Next<CallToolRequest>) -> BoxFuture<'_, Outcome<CallToolRequest>> {
+        let on_call = self.wants(WebhookEvent::ToolCall);
+        let on_outcome = self.wants(WebhookEvent::ToolSuccess) || self.wants(WebhookEvent::ToolError);
+        if on_call {
+            self.emit(WebhookEvent::ToolCall, req.name(), req.context(), None);
+        }
+        if !on_outcome {
             return next.run(req);
         }
-        call::observe(self, req, next)
+        Box::pin(async move {
+            let call = req.clone();
+            let outcome = next.run_inline(req).await;
+            let event = match &outcome {
+                // A cancelled call gets no response: it is neither a success nor a failure.
+                _ if call.context().is_cancelled() => None,
+                Ok(_) => Some((WebhookEvent::ToolSuccess, None)),
+                Err(e) if e.kind() == FailureKind::Cancelled => None,
+                // The mapped wire error, never the raw internal text.
+                Err(e) => Some((
+                    WebhookEvent::ToolError,
+                    Some(WebhookErrorInfo {
+                        code: e.code().to_string(),
+                        message: e.message().to_string(),
+                        retryable: e.retryable(),
+                    }),
+                )),
+            };
+            if let Some((event, error)) = event.filter(|(event, _)| self.wants(*event)) {
+                self.emit(event, call.name(), call.context(), error);
+            }
+            outcome
+        })
     }
 
     fn shutdown(&self) -> BoxFuture<'_, ()> {
         Box::pin(self.shared.shutdown())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::{Duration, Instant};
-
-    fn payload(n: usize) -> record::Record {
-        record::tests::call(i64::try_from(n).unwrap_or_default())
-    }
-
-    /// Nothing listens on port 9 of the loopback (discard is never enabled): connection refused.
-    const DEAD: &str = "http://127.0.0.1:9/hook";
-
-    #[tokio::test]
-    async fn overflow_is_counted_not_awaited() {
-        let w = WebhookMiddleware::builder(DEAD)
-            .queue_capacity(4)
-            .workers(1)
-            .max_retries(0)
-            .shutdown_timeout(Duration::from_millis(200))
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let start = Instant::now();
-        for n in 0..1000 {
-            w.shared.enqueue(1, || payload(n));
-        }
-        assert!(start.elapsed() < Duration::from_millis(500), "enqueue must not wait");
-        assert!(w.dropped() >= 990, "dropped {}", w.dropped());
-        w.shutdown().await;
-        assert_eq!(w.delivered(), 0);
-        assert_eq!(w.dropped() + w.failed(), 1000);
-    }
-
-    #[tokio::test]
-    async fn after_shutdown_events_are_dropped() {
-        let w = WebhookMiddleware::new(DEAD).unwrap_or_else(|e| panic!("{e}"));
-        w.shutdown().await;
-        w.shared.enqueue(1, || payload(1));
-        assert_eq!(w.dropped(), 1);
-    }
-
-    #[tokio::test]
-    async fn shutdown_abandons_after_its_timeout() {
-        let w = WebhookMiddleware::builder(DEAD)
-            .workers(1)
-            .max_retries(1000)
-            .backoff(Duration::from_secs(1), Duration::from_secs(1))
-            .shutdown_timeout(Duration::from_millis(100))
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
-        for n in 0..5 {
-            w.shared.enqueue(1, || payload(n));
-        }
-        let start = Instant::now();
-        w.shutdown().await;
-        assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
-        assert_eq!(w.dropped(), 5);
     }
 }

@@ -12,8 +12,11 @@
 //! Sessions (`Mcp-Session-Id`) are created by `initialize`; a request without the header gets 400,
 //! an unknown or deleted id 404. `MCP-Protocol-Version` may name any supported revision (absent:
 //! 2025-03-26), anything else gets 400. `Host` and `Origin` are checked against DNS rebinding
-//! (403). Bodies above the limit get 413. [`HttpConfig::stateless`] drops sessions altogether for
-//! horizontally scaled deployments. Probes for orchestrators answer at `/healthz` and `/readyz`.
+//! (403). Bodies above the limit get 413. A session over its in-flight limit gets 429 with a
+//! retryable JSON-RPC error; sessions idle past [`HttpConfig::session_idle_timeout`] are closed, and
+//! at most [`HttpConfig::max_sessions`] exist at once. [`HttpConfig::stateless`] drops sessions
+//! altogether for horizontally scaled deployments. Probes for orchestrators answer at `/healthz`
+//! and `/readyz`.
 //!
 //! Mount the endpoint in your own axum app (and wrap it in tower-http layers) with
 //! [`ServerHandle::http_router`](crate::ServerHandle::http_router), or serve it in one call with
@@ -41,8 +44,8 @@ mod sse;
 
 pub use config::HttpConfig;
 
-use crate::jsonrpc::ErrorObject;
-use crate::protocol::versions;
+use crate::jsonrpc::{ErrorObject, SERVER_ERROR};
+use crate::protocol::ProtocolVersion;
 use crate::ServerHandle;
 use axum::body::Body;
 use axum::response::Response;
@@ -75,7 +78,7 @@ pub(crate) fn error_response(status: StatusCode, code: i64, message: &str) -> Re
 
 /// `400 Bad Request` with a JSON-RPC error body.
 pub(crate) fn bad_request(message: &str) -> Response {
-    error_response(StatusCode::BAD_REQUEST, -32000, message)
+    error_response(StatusCode::BAD_REQUEST, SERVER_ERROR, message)
 }
 
 /// A refused request, before it becomes a [`Response`] (small, so `Result`s stay cheap).
@@ -109,19 +112,19 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> 
 
 /// The `MCP-Protocol-Version` header: `Ok(None)` when absent (2025-03-26 is assumed), an error
 /// response when it names no supported revision.
-pub(crate) fn protocol_version(headers: &HeaderMap) -> Result<Option<&'static str>, Reject> {
+pub(crate) fn protocol_version(headers: &HeaderMap) -> Result<Option<ProtocolVersion>, Reject> {
     let Some(value) = headers.get(&PROTOCOL_VERSION) else { return Ok(None) };
     let text = value.to_str().map(str::trim).unwrap_or_default();
-    match versions::SUPPORTED.iter().copied().find(|v| *v == text) {
-        Some(v) => Ok(Some(v)),
-        None => Err(Reject::new(
-            StatusCode::BAD_REQUEST,
-            -32000,
-            format!(
-                "Bad Request: unsupported MCP-Protocol-Version `{text}` (supported: {})",
-                versions::SUPPORTED.join(", ")
-            ),
-        )),
+    match text.parse() {
+        Ok(v) => Ok(Some(v)),
+        Err(_) => {
+            let supported: Vec<_> = ProtocolVersion::ALL.iter().map(|v| v.as_str()).collect();
+            Err(Reject::new(
+                StatusCode::BAD_REQUEST,
+                SERVER_ERROR,
+                format!("Bad Request: unsupported MCP-Protocol-Version `{text}` (supported: {})", supported.join(", ")),
+            ))
+        }
     }
 }
 
@@ -176,7 +179,7 @@ mod tests {
         assert!(!accepts(&h).json && !accepts(&h).sse);
         assert!(matches!(protocol_version(&h), Ok(None)));
         h.insert(PROTOCOL_VERSION, HeaderValue::from_static("2025-03-26"));
-        assert!(matches!(protocol_version(&h), Ok(Some("2025-03-26"))));
+        assert!(matches!(protocol_version(&h), Ok(Some(ProtocolVersion::V2025_03_26))));
         h.insert(PROTOCOL_VERSION, HeaderValue::from_static("1999-01-01"));
         assert!(protocol_version(&h).is_err());
     }

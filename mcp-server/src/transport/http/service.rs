@@ -51,6 +51,13 @@ impl ServerHandle {
 
     fn router_with_state(&self, config: HttpConfig) -> (Router, Arc<HttpState>) {
         let state = Arc::new(HttpState { handle: self.clone(), config, sessions: SessionStore::default() });
+        if !state.config.stateless {
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => drop(rt.spawn(sweep_idle_sessions(Arc::downgrade(&state)))),
+                // Outside a runtime idle sessions are still closed, whenever a new one is created.
+                Err(_) => tracing::debug!("no Tokio runtime: idle HTTP sessions are swept only at initialize"),
+            }
+        }
         let mut router = Router::new().route(&state.config.path, any(endpoint));
         if let Some(path) = &state.config.liveness_path {
             router = router.route(path, get(probes::liveness));
@@ -188,6 +195,27 @@ fn shutdown_signal() -> std::io::Result<futures_util::future::BoxFuture<'static,
             }
             tracing::info!("shutdown signal received");
         }))
+    }
+}
+
+/// Closes sessions idle past the timeout, every half timeout (at most every minute), until the
+/// endpoint is dropped or the server shuts down: a client that never sends DELETE leaks nothing.
+async fn sweep_idle_sessions(state: std::sync::Weak<HttpState>) {
+    let Some((timeout, draining)) =
+        state.upgrade().map(|s| (s.config.session_idle_timeout, s.handle.shared.draining.clone()))
+    else {
+        return;
+    };
+    let period = (timeout / 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = draining.cancelled() => return,
+        }
+        let Some(st) = state.upgrade() else { return };
+        st.sessions.sweep(&st.handle, timeout);
     }
 }
 

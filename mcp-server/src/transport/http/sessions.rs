@@ -6,13 +6,15 @@
 
 use super::config::HttpConfig;
 use super::sse::{EventId, StreamLog};
-use crate::server::{OutFrame, Outbound, ServerHandle, SessionState};
+use crate::call::{OutFrame, Outbound};
+use crate::server::{ServerHandle, Session, SessionOptions};
 use axum::body::Bytes;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
-use std::time::{Duration, Instant};
-use tokio::sync::mpsc::UnboundedReceiver;
+use std::time::Duration;
+use tokio::sync::mpsc::Receiver;
+use tokio::time::Instant;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -38,7 +40,7 @@ pub(crate) enum OpenError {
 /// One HTTP session: the protocol session plus its SSE streams.
 pub(crate) struct HttpSession {
     pub(crate) id: Arc<str>,
-    pub(crate) state: Arc<SessionState>,
+    pub(crate) state: Arc<Session>,
     streams: Mutex<Streams>,
     last_active: Mutex<Instant>,
     busy: AtomicUsize,
@@ -70,11 +72,11 @@ impl HttpSession {
 
     /// Whether streams of this session start with a priming event (2025-11-25 clients expect one).
     fn priming(&self, retry: Duration) -> Option<Duration> {
-        (self.state.version() >= crate::protocol::versions::V2025_11_25).then_some(retry)
+        self.state.version().primes_sse_streams().then_some(retry)
     }
 
     /// Opens a new request stream with a live connection.
-    pub(crate) fn open_request_stream(&self, retry: Duration) -> (u64, UnboundedReceiver<Bytes>) {
+    pub(crate) fn open_request_stream(&self, retry: Duration) -> (u64, Receiver<Bytes>) {
         let priming = self.priming(retry);
         let mut s = lock(&self.streams);
         let id = s.next_id;
@@ -107,7 +109,7 @@ impl HttpSession {
     /// Opens the GET stream: with `Last-Event-ID` it resumes the stream that id belongs to;
     /// without, it becomes the session's stream for server-initiated messages. Also says whether
     /// the connection may end at shutdown (false while it carries a request still in progress).
-    pub(crate) fn open_get(&self, last_event: Option<&str>) -> Result<(UnboundedReceiver<Bytes>, bool), OpenError> {
+    pub(crate) fn open_get(&self, last_event: Option<&str>) -> Result<(Receiver<Bytes>, bool), OpenError> {
         self.touch();
         let mut s = lock(&self.streams);
         match last_event {
@@ -167,7 +169,7 @@ impl SessionStore {
         }
         let id: Arc<str> = uuid::Uuid::new_v4().simple().to_string().into();
         let (notify, rx) = Outbound::new();
-        let state = handle.open_session(Some(Arc::clone(&id)), notify, false);
+        let state = handle.open_session(SessionOptions { id: Some(Arc::clone(&id)), notify, stateless: None });
         let mut logs = BTreeMap::new();
         logs.insert(GENERAL_STREAM, StreamLog::new(GENERAL_STREAM, true, config.sse_history, None));
         let session = Arc::new(HttpSession {
@@ -197,7 +199,7 @@ impl SessionStore {
     }
 
     /// Closes sessions idle for longer than `timeout`.
-    fn sweep(&self, handle: &ServerHandle, timeout: Duration) {
+    pub(crate) fn sweep(&self, handle: &ServerHandle, timeout: Duration) {
         let now = Instant::now();
         let expired: Vec<_> = {
             let mut map = lock(&self.map);
@@ -226,7 +228,7 @@ fn close(handle: &ServerHandle, session: &HttpSession) {
 
 /// Moves the session's server-initiated messages (list changes, resource updates) to its GET
 /// stream until the session closes.
-async fn forward_general(session: Weak<HttpSession>, mut rx: UnboundedReceiver<OutFrame>) {
+async fn forward_general(session: Weak<HttpSession>, mut rx: Receiver<OutFrame>) {
     let Some(cancel) = session.upgrade().map(|s| s.state.cancel.clone()) else { return };
     loop {
         let frame = tokio::select! {
@@ -235,11 +237,15 @@ async fn forward_general(session: Weak<HttpSession>, mut rx: UnboundedReceiver<O
         };
         let Some(frame) = frame else { return };
         let Some(session) = session.upgrade() else { return };
-        if let OutFrame::Message { text, written, .. } = frame {
-            session.push_general(&text);
-            if let Some(w) = written {
-                let _ = w.send(());
+        match frame {
+            OutFrame::Message(text) => session.push_general(&text),
+            OutFrame::Response { text, written, .. } => {
+                session.push_general(&text);
+                if let Some(w) = written {
+                    let _ = w.send(());
+                }
             }
+            OutFrame::NoResponse(_) | OutFrame::CloseStream => {}
         }
     }
 }

@@ -17,11 +17,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{self, Receiver, Sender};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 /// The comment line sent to keep idle connections open through proxies.
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
+
+/// Events a connection may have in flight towards its client. A client that falls further behind
+/// is disconnected: it resumes from the stream's history with `Last-Event-ID`, and the server
+/// never buffers more than the history for it.
+pub(crate) const LIVE_CAPACITY: usize = 64;
 
 /// Identifies one event of one stream of a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +91,7 @@ pub(crate) struct StreamLog {
     events: VecDeque<Event>,
     next_seq: u64,
     cap: usize,
-    live: Option<UnboundedSender<Bytes>>,
+    live: Option<Sender<Bytes>>,
     finished: bool,
     responded: bool,
 }
@@ -111,12 +116,11 @@ impl StreamLog {
         log
     }
 
-    /// Opens a live connection for a new stream (nothing to replay yet).
-    pub(crate) fn connect(&mut self) -> UnboundedReceiver<Bytes> {
-        let (tx, rx) = mpsc::unbounded_channel();
+    /// Opens a live connection for a new stream (nothing to replay yet but a priming event).
+    pub(crate) fn connect(&mut self) -> Receiver<Bytes> {
+        let (tx, rx) = mpsc::channel(LIVE_CAPACITY.max(self.events.len()));
         for e in &mut self.events {
-            let _ = tx.send(e.bytes.clone());
-            e.sent = true;
+            e.sent = tx.try_send(e.bytes.clone()).is_ok();
         }
         self.live = Some(tx);
         rx
@@ -127,7 +131,14 @@ impl StreamLog {
         self.next_seq += 1;
         let bytes = encode(id);
         let sent = match &self.live {
-            Some(tx) => tx.send(bytes.clone()).is_ok(),
+            Some(tx) => match tx.try_send(bytes.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::debug!(stream = self.id, "SSE client too slow: disconnecting it (it resumes from the history)");
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            },
             None => false,
         };
         if !sent {
@@ -171,17 +182,18 @@ impl StreamLog {
     /// Attaches a new connection: replays the events after `after` (or, for `None`, the events no
     /// connection received), then delivers new ones. Returns the receiver and whether the
     /// connection should stay open afterwards.
-    pub(crate) fn resume(&mut self, after: Option<u64>) -> UnboundedReceiver<Bytes> {
-        let (tx, rx) = mpsc::unbounded_channel();
+    pub(crate) fn resume(&mut self, after: Option<u64>) -> Receiver<Bytes> {
+        let wanted = |e: &Event| match after {
+            Some(seq) => e.seq > seq,
+            None => !e.sent,
+        };
+        // Room for the whole replay (at most the history) plus the usual headroom.
+        let replay = self.events.iter().filter(|e| wanted(e)).count();
+        let (tx, rx) = mpsc::channel(LIVE_CAPACITY + replay);
         let mut replayed = false;
         for e in &mut self.events {
-            let wanted = match after {
-                Some(seq) => e.seq > seq,
-                None => !e.sent,
-            };
-            if wanted {
-                let _ = tx.send(e.bytes.clone());
-                e.sent = true;
+            if wanted(e) {
+                e.sent = tx.try_send(e.bytes.clone()).is_ok();
                 replayed = true;
             }
         }
@@ -198,14 +210,14 @@ impl StreamLog {
 /// A response body that streams encoded events, with keep-alive comments while idle. It ends
 /// when the stream's connection is closed by the server, or when `stop` fires.
 pub(crate) struct SseBody {
-    rx: UnboundedReceiver<Bytes>,
+    rx: Receiver<Bytes>,
     keep_alive: Option<tokio::time::Interval>,
     stop: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
 }
 
 impl SseBody {
     pub(crate) fn new(
-        rx: UnboundedReceiver<Bytes>,
+        rx: Receiver<Bytes>,
         keep_alive: Option<Duration>,
         stop: Option<tokio_util::sync::CancellationToken>,
     ) -> Self {

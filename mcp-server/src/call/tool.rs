@@ -1,9 +1,70 @@
-use crate::protocol::{ToolAnnotations, ToolInfo};
+//! Tools: the [`Tool`] trait the `#[tool]` macro implements, and what `tools/list` shows of a tool.
+
+use super::{CallToolRequest, Endpoint, Outcome};
+use crate::error::CallError;
+use crate::protocol::{CallToolResult, ToolAnnotations, ToolInfo};
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::sync::Arc;
 
+/// What a tool call produces: a result, or a failure already mapped to its wire form.
+pub type ToolResult = Result<CallToolResult, CallError>;
+
+/// A callable tool. `#[tool]` implements it on a companion type (`EchoTool` for `fn echo`);
+/// implement it by hand for tools built at run time.
+///
+/// ```
+/// use mcp_server::{CallToolRequest, NoArgs, Tool, ToolDefinition, ToolResult};
+/// use mcp_server::protocol::CallToolResult;
+/// use futures_util::future::BoxFuture;
+///
+/// struct Version;
+///
+/// impl Tool for Version {
+///     fn definition(&self) -> ToolDefinition {
+///         ToolDefinition::new::<NoArgs>("version", "The server version.").read_only(true)
+///     }
+///     fn call<'a>(&'a self, _req: &'a CallToolRequest) -> BoxFuture<'a, ToolResult> {
+///         Box::pin(async { Ok(CallToolResult::text("1.0.0")) })
+///     }
+/// }
+/// ```
+pub trait Tool: Send + Sync + 'static {
+    /// Name, description, schemas and annotations (called once, at registration).
+    fn definition(&self) -> ToolDefinition;
+
+    /// Runs the tool for one request (parse its arguments with
+    /// [`CallToolRequest::parse_arguments`]).
+    fn call<'a>(&'a self, req: &'a CallToolRequest) -> BoxFuture<'a, ToolResult>;
+}
+
+/// An empty argument set, for hand-written tools that take no arguments.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize, schemars::JsonSchema)]
+pub struct NoArgs {}
+
+/// A registered tool, as the end of its chain.
+pub(crate) struct ToolEndpoint(pub(crate) Arc<dyn Tool>);
+
+impl Endpoint<CallToolRequest> for ToolEndpoint {
+    fn call<'a>(&'a self, req: &'a CallToolRequest) -> BoxFuture<'a, Outcome<CallToolRequest>> {
+        self.0.call(req)
+    }
+}
+
 /// Everything `tools/list` shows about a tool, plus its access rules.
+///
+/// ```
+/// use mcp_server::{NoArgs, ToolDefinition};
+///
+/// let def = ToolDefinition::new::<NoArgs>("refund", "Refund a payment.")
+///     .title("Refund")
+///     .destructive(true)
+///     .roles(&["payments-admin"]);
+/// assert!(def.auth, "a role requirement implies authentication");
+/// assert_eq!(def.name(), "refund");
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ToolDefinition {
     /// The wire form.
     pub info: ToolInfo,
@@ -45,7 +106,7 @@ impl ToolDefinition {
 
     /// Sets the display title (`title` and `annotations.title`).
     #[must_use]
-    pub fn with_title(mut self, title: &str) -> Self {
+    pub fn title(mut self, title: &str) -> Self {
         self.info.title = Some(title.to_string());
         self.info.annotations.title = Some(title.to_string());
         self
@@ -53,42 +114,42 @@ impl ToolDefinition {
 
     /// Sets `readOnlyHint`.
     #[must_use]
-    pub fn with_read_only(mut self, v: bool) -> Self {
+    pub fn read_only(mut self, v: bool) -> Self {
         self.info.annotations.read_only_hint = Some(v);
         self
     }
 
     /// Sets `destructiveHint`.
     #[must_use]
-    pub fn with_destructive(mut self, v: bool) -> Self {
+    pub fn destructive(mut self, v: bool) -> Self {
         self.info.annotations.destructive_hint = Some(v);
         self
     }
 
     /// Sets `idempotentHint`.
     #[must_use]
-    pub fn with_idempotent(mut self, v: bool) -> Self {
+    pub fn idempotent(mut self, v: bool) -> Self {
         self.info.annotations.idempotent_hint = Some(v);
         self
     }
 
     /// Sets `openWorldHint`.
     #[must_use]
-    pub fn with_open_world(mut self, v: bool) -> Self {
+    pub fn open_world(mut self, v: bool) -> Self {
         self.info.annotations.open_world_hint = Some(v);
         self
     }
 
     /// Requires an authenticated caller.
     #[must_use]
-    pub fn with_auth(mut self, v: bool) -> Self {
+    pub fn auth(mut self, v: bool) -> Self {
         self.auth = v;
         self
     }
 
     /// Requires one of `roles` (implies `auth`).
     #[must_use]
-    pub fn with_roles(mut self, roles: &[&str]) -> Self {
+    pub fn roles(mut self, roles: &[&str]) -> Self {
         self.roles = roles.iter().map(|r| (*r).to_string()).collect();
         self.auth |= !self.roles.is_empty();
         self
@@ -96,15 +157,15 @@ impl ToolDefinition {
 
     /// Requires all of `scopes` (implies `auth`).
     #[must_use]
-    pub fn with_scopes(mut self, scopes: &[&str]) -> Self {
+    pub fn scopes(mut self, scopes: &[&str]) -> Self {
         self.scopes = scopes.iter().map(|s| (*s).to_string()).collect();
         self.auth |= !self.scopes.is_empty();
         self
     }
 
-    /// Sets the output schema (from [`output_schema_of`](crate::tool::output_schema_of)).
+    /// Sets the output schema (the macro passes the one of a `Json<T>` return type).
     #[must_use]
-    pub fn with_output_schema(mut self, schema: Option<Value>) -> Self {
+    pub fn output_schema(mut self, schema: Option<Value>) -> Self {
         self.info.output_schema = schema.map(Arc::new);
         self
     }

@@ -1,8 +1,8 @@
 //! Static resources and URI templates.
 
+use super::{Endpoint, Outcome, ReadResourceRequest, RequestContext};
 use crate::error::CallError;
-use crate::extract::RequestContext;
-use crate::protocol::{ResourceContents, ResourceInfo, ResourceTemplateInfo};
+use crate::protocol::{ReadResourceResult, ResourceContents, ResourceInfo, ResourceTemplateInfo};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::future::Future;
@@ -190,6 +190,26 @@ impl ResourceTemplate {
     /// The variable names of the template, in order.
     pub fn variables(&self) -> Vec<&str> {
         self.pattern.parts.iter().filter_map(|p| if let Part::Var(v) = p { Some(v.as_str()) } else { None }).collect()
+    }
+}
+
+impl Endpoint<ReadResourceRequest> for Resource {
+    fn call<'a>(&'a self, req: &'a ReadResourceRequest) -> BoxFuture<'a, Outcome<ReadResourceRequest>> {
+        Box::pin(async move {
+            let contents = (self.read)(req.context().clone()).await?;
+            Ok(ReadResourceResult { contents })
+        })
+    }
+}
+
+impl Endpoint<ReadResourceRequest> for ResourceTemplate {
+    fn call<'a>(&'a self, req: &'a ReadResourceRequest) -> BoxFuture<'a, Outcome<ReadResourceRequest>> {
+        Box::pin(async move {
+            // The registry routed the URI here because it matched; match again for its variables.
+            let params = self.pattern.matches(req.uri()).ok_or_else(|| CallError::resource_not_found(req.uri()))?;
+            let contents = (self.read)(req.context().clone(), params).await?;
+            Ok(ReadResourceResult { contents })
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 use crate::error::CallError;
 use crate::protocol::{CallToolResult, Content};
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -34,30 +35,29 @@ pub trait IntoToolResult {
 
 impl<T: Serialize + schemars::JsonSchema> IntoToolResult for Json<T> {
     fn output_schema() -> Option<Value> {
-        Some(super::definition::schema_for::<T>())
+        Some(super::tool::schema_for::<T>())
     }
 
     fn into_tool_result(self) -> Result<CallToolResult, CallError> {
-        let value = serde_json::to_value(&self.0).map_err(|e| {
-            tracing::error!(error = %e, "tool result failed to serialize");
-            CallError::internal()
-        })?;
-        Ok(structured(value))
+        structured(&self.0)
     }
 }
 
-fn structured(value: Value) -> CallToolResult {
-    let text = value.to_string();
-    CallToolResult { content: vec![Content::text(text)], structured_content: Some(value), is_error: None }
+/// `value` serialized once, for both `structuredContent` and the text block.
+fn structured<T: Serialize + ?Sized>(value: &T) -> Result<CallToolResult, CallError> {
+    CallToolResult::structured(value).map_err(|e| {
+        tracing::error!(error = %e, "tool result failed to serialize");
+        CallError::internal().caused_by(e)
+    })
 }
 
 impl IntoToolResult for Value {
     fn into_tool_result(self) -> Result<CallToolResult, CallError> {
-        Ok(match self {
-            Value::Object(_) => structured(self),
-            Value::String(s) => CallToolResult::text(s),
-            other => CallToolResult::text(other.to_string()),
-        })
+        match self {
+            Value::Object(_) => structured(&self),
+            Value::String(s) => Ok(CallToolResult::text(s)),
+            other => Ok(CallToolResult::text(other.to_string())),
+        }
     }
 }
 
@@ -108,25 +108,36 @@ macro_rules! display_results {
 }
 display_results!(bool, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
 
-/// The output schema of a tool's declared return type (`T` or `Result<T, E>`).
-pub trait OutputSchema {
-    /// `Some` for structured (`Json<T>`) results.
-    fn schema() -> Option<Value>;
+/// What a `#[tool]` function may return: `T`, or `Result<T, E>`, where `T: IntoToolResult` and
+/// `E` is an error type (`std::error::Error + Send + Sync + 'static`).
+///
+/// `E` is mapped to the client's error by the exception handlers, then by the error's own
+/// [`ToolErrorSpec`](crate::ToolErrorSpec) (`#[derive(ToolError)]`), else masked as
+/// `INTERNAL_ERROR`. `String`, `&str`, `Box<dyn Error>` and `anyhow::Error` are not error types:
+/// return [`ToolError`](crate::ToolError) to send the model a code and a message.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a tool",
+    label = "unsupported return type",
+    note = "a tool returns `T` or `Result<T, E>`, where `T` converts into a result (`String`, numbers, `Json<T>`, \
+            `Content`, `CallToolResult`, …) and `E` implements `std::error::Error + Send + Sync + 'static`",
+    note = "`String`, `&str`, `Box<dyn Error>` and `anyhow::Error` are not `std::error::Error`: return \
+            `mcp_server::ToolError::new(\"CODE\", message)` to send the model a code and a message, or define an \
+            error type with `#[derive(Debug, thiserror::Error)]` (and `#[derive(mcp_server::ToolError)]` to give it \
+            a code)"
+)]
+pub trait ToolReturn {
+    /// The output schema, for structured (`Json<T>`) results.
+    fn output_schema() -> Option<Value>;
 }
 
-impl<T: IntoToolResult> OutputSchema for T {
-    fn schema() -> Option<Value> {
+impl<T: IntoToolResult> ToolReturn for T {
+    fn output_schema() -> Option<Value> {
         T::output_schema()
     }
 }
 
-impl<T: IntoToolResult, E> OutputSchema for Result<T, E> {
-    fn schema() -> Option<Value> {
+impl<T: IntoToolResult, E: std::error::Error + Send + Sync + 'static> ToolReturn for Result<T, E> {
+    fn output_schema() -> Option<Value> {
         T::output_schema()
     }
-}
-
-/// The output schema for return type `R` (what the macro calls).
-pub fn output_schema_of<R: OutputSchema>() -> Option<Value> {
-    R::schema()
 }

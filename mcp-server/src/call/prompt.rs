@@ -1,7 +1,7 @@
 //! Prompts with arguments.
 
+use super::{Endpoint, GetPromptRequest, Outcome, RequestContext};
 use crate::error::CallError;
-use crate::extract::RequestContext;
 use crate::protocol::{GetPromptResult, PromptArgument, PromptInfo};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -82,5 +82,11 @@ impl Prompt {
     /// The prompt name.
     pub fn name(&self) -> &str {
         &self.info.name
+    }
+}
+
+impl Endpoint<GetPromptRequest> for Prompt {
+    fn call<'a>(&'a self, req: &'a GetPromptRequest) -> BoxFuture<'a, Outcome<GetPromptRequest>> {
+        (self.get)(req.context().clone(), req.arguments().clone())
     }
 }

@@ -1,15 +1,11 @@
+//! Tool arguments: deserialized straight from the frame's raw JSON, with failures that name the
+//! offending field.
+
 use crate::error::{CallError, FailureKind, ToolError};
-use crate::middleware::CallRequest;
 use serde::de::DeserializeOwned;
 
-/// Deserializes the call's arguments straight from the frame's raw JSON into `A`.
-///
-/// A failure becomes an `isError` result with code `VALIDATION_ERROR` whose `details.field`
-/// names the offending field.
-pub fn parse_args<A: DeserializeOwned>(req: &CallRequest) -> Result<A, CallError> {
-    parse_json(req.arguments().get())
-}
-
+/// Deserializes `raw` into `A`. A failure becomes an `isError` result with code
+/// `VALIDATION_ERROR` whose `details.field` names the offending field.
 pub(crate) fn parse_json<A: DeserializeOwned>(raw: &str) -> Result<A, CallError> {
     // Hot path: plain serde_json. Path tracking costs allocations per field, so it only runs
     // again to explain a failure.
@@ -66,12 +62,12 @@ mod tests {
     #[test]
     fn names_the_field() {
         let e = parse_json::<A>(r#"{"text":"x"}"#).unwrap_err();
-        assert_eq!(e.error.code, "VALIDATION_ERROR");
-        assert_eq!(e.error.details, Some(serde_json::json!({"field":"n"})));
+        assert_eq!(e.code(), "VALIDATION_ERROR");
+        assert_eq!(e.tool_error().details, Some(serde_json::json!({"field":"n"})));
         let e = parse_json::<B>(r#"{"a":{"text":"x"}}"#).unwrap_err();
-        assert_eq!(e.error.details, Some(serde_json::json!({"field":"a.n"})));
+        assert_eq!(e.tool_error().details, Some(serde_json::json!({"field":"a.n"})));
         let e = parse_json::<A>(r#"{"text":"x","n":"nope"}"#).unwrap_err();
-        assert_eq!(e.error.details, Some(serde_json::json!({"field":"n"})));
-        assert!(e.error.message.starts_with("Invalid argument `n`: invalid type"), "{}", e.error.message);
+        assert_eq!(e.tool_error().details, Some(serde_json::json!({"field":"n"})));
+        assert!(e.message().starts_with("Invalid argument `n`: invalid type"), "{}", e.message());
     }
 }
