@@ -12,8 +12,8 @@ use mcp_server::auth::{
     AUTHENTICATION_ERROR,
 };
 use mcp_server::middleware::{from_fn, Next};
-use mcp_server::CallToolRequest;
 use mcp_server::testing::TestClient;
+use mcp_server::CallToolRequest;
 use mcp_server::{
     tool, BuildError, CircuitBreakerMiddleware, CircuitState, FailureKind, McpServer, RequestContext, Resource,
 };

@@ -247,7 +247,8 @@ async fn thousands_of_concurrent_calls_across_the_transitions() {
     let recovery = Duration::from_secs(1);
     let cb = breaker(5, recovery);
     let (server, upstream) = server(&cb);
-    let client = TestClient::connect(server).await.unwrap();
+    // One session with N calls in flight at once: well beyond the default per-session limit.
+    let client = TestClient::connect(server.max_in_flight(N)).await.unwrap();
 
     // 1. The upstream is down: the circuit opens, and every call is answered exactly once.
     let results = collect(&mut fire(&client, N, "slow_fail"), N).await;

@@ -218,7 +218,8 @@ async fn cancellation_on_the_wire() {
     assert_eq!(started["params"]["progressToken"], "c1-progress");
     // Cancelling an unknown id is ignored; cancelling the call silences it for good.
     wire.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c2"}}"#).await;
-    wire.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c1","reason":"stop"}}"#).await;
+    wire.send(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c1","reason":"stop"}}"#)
+        .await;
     wire.assert_quiet().await;
     // The id is free again once the request ended.
     assert_eq!(wire.result(json!("c1"), "ping", json!({})).await, json!({}));

@@ -43,7 +43,8 @@ async fn set_level_answers_exactly_an_empty_object() {
     for level in ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] {
         wire.send(format!(
             r#"{{"jsonrpc":"2.0","id":"{level}","method":"logging/setLevel","params":{{"level":"{level}"}}}}"#
-        )).await;
+        ))
+        .await;
         assert_eq!(wire.recv_text().await, format!(r#"{{"jsonrpc":"2.0","id":"{level}","result":{{}}}}"#));
     }
     for bad in [json!({"level": "verbose"}), json!({"level": 3}), json!({})] {

@@ -184,11 +184,13 @@ async fn a_cancelled_call_is_neither_success_nor_failure() {
     let (client, seen) = setup().await;
     client.call_tool("nap", json!({ "ms": 1 })).await.unwrap();
     // Sent raw with an id the client does not wait on, so any answer would land in `messages()`.
-    client.send_raw(
-        json!({ "jsonrpc": "2.0", "id": "nap-1", "method": "tools/call",
+    client
+        .send_raw(
+            json!({ "jsonrpc": "2.0", "id": "nap-1", "method": "tools/call",
             "params": { "name": "nap", "arguments": { "ms": 10_000 } } })
-        .to_string(),
-    ).await;
+            .to_string(),
+        )
+        .await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     client.notify("notifications/cancelled", json!({ "requestId": "nap-1", "reason": "no longer needed" })).await;
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -118,7 +118,9 @@ async fn subscriptions_reach_subscribers_only() {
     let mut subscriber = Wire::initialized(&handle, "2025-11-25").await;
     let mut bystander = Wire::initialized(&handle, "2025-11-25").await;
 
-    subscriber.send(r#"{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"test://readme"}}"#).await;
+    subscriber
+        .send(r#"{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"test://readme"}}"#)
+        .await;
     assert_eq!(subscriber.recv_text().await, r#"{"jsonrpc":"2.0","id":1,"result":{}}"#);
 
     assert_eq!(handle.notify_resource_updated("test://readme"), 1);
@@ -131,7 +133,9 @@ async fn subscriptions_reach_subscribers_only() {
     subscriber.assert_quiet().await;
     bystander.assert_quiet().await;
 
-    subscriber.send(r#"{"jsonrpc":"2.0","id":2,"method":"resources/unsubscribe","params":{"uri":"test://readme"}}"#).await;
+    subscriber
+        .send(r#"{"jsonrpc":"2.0","id":2,"method":"resources/unsubscribe","params":{"uri":"test://readme"}}"#)
+        .await;
     assert_eq!(subscriber.recv_text().await, r#"{"jsonrpc":"2.0","id":2,"result":{}}"#);
     assert_eq!(handle.notify_resource_updated("test://readme"), 0);
     subscriber.assert_quiet().await;

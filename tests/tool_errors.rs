@@ -62,8 +62,7 @@ async fn handle_db(_ctx: &RequestContext, _error: &DbError) -> ToolError {
 
 #[exception_handler]
 async fn handle_lookup(ctx: &RequestContext, error: &LookupError) -> ToolError {
-    ToolError::new("LOOKUP_FAILED", error.to_string())
-        .details(json!({ "tool_call": ctx.request_id().to_string() }))
+    ToolError::new("LOOKUP_FAILED", error.to_string()).details(json!({ "tool_call": ctx.request_id().to_string() }))
 }
 
 #[exception_handler]

@@ -224,7 +224,9 @@ async fn run(
         server = server.middleware(h.clone());
     }
     if setup == Setup::Noop {
-        server = server.middleware(from_fn(|req: CallToolRequest, next: Next<CallToolRequest>| async move { next.run(req).await }));
+        server = server.middleware(from_fn(|req: CallToolRequest, next: Next<CallToolRequest>| async move {
+            next.run(req).await
+        }));
     }
     let handle = server.build()?;
     let client = TestClient::connect_handle(&handle, LATEST).await?;

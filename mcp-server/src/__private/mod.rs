@@ -3,7 +3,9 @@
 mod finish;
 mod transparent;
 
-pub use crate::call::{CallToolRequest, ExceptionHandler, RequestContext, Tool, ToolDefinition, ToolResult, ToolReturn};
+pub use crate::call::{
+    CallToolRequest, ExceptionHandler, RequestContext, Tool, ToolDefinition, ToolResult, ToolReturn,
+};
 pub use crate::error::{CallError, ToolError, ToolErrorSpec};
 pub use crate::extract::FromContext;
 pub use finish::{Completion, FinishError, FinishErrorSpec, FinishFallback, FinishOutput, Tagged};

@@ -1,6 +1,8 @@
 use super::sources::Sources;
 use super::{AccessDenied, AuthError, AuthProvider, CredentialSource, Credentials, Identity};
-use crate::call::{CallToolRequest, GetPromptRequest, Next, Outcome, ReadResourceRequest, RequestContext, ToolDefinition};
+use crate::call::{
+    CallToolRequest, GetPromptRequest, Next, Outcome, ReadResourceRequest, RequestContext, ToolDefinition,
+};
 use crate::error::{CallError, FailureKind};
 use crate::middleware::Middleware;
 use futures_util::future::BoxFuture;
@@ -135,7 +137,13 @@ impl AuthMiddleware {
 
     /// Establishes the caller of a request to `name`: `Ok` to go on (identified or anonymous),
     /// `Err` when the call needs credentials it does not have, or a guard denies it.
-    async fn admit(&self, ctx: &RequestContext, name: &str, required: bool, tool: Option<&ToolDefinition>) -> Result<(), CallError> {
+    async fn admit(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        required: bool,
+        tool: Option<&ToolDefinition>,
+    ) -> Result<(), CallError> {
         if !required && !self.identify_all {
             return Ok(());
         }
@@ -187,7 +195,11 @@ fn guard(tool: &ToolDefinition, identity: &Identity) -> Result<(), AccessDenied>
 }
 
 impl Middleware for AuthMiddleware {
-    fn on_call_tool(&self, req: CallToolRequest, next: Next<CallToolRequest>) -> BoxFuture<'_, Outcome<CallToolRequest>> {
+    fn on_call_tool(
+        &self,
+        req: CallToolRequest,
+        next: Next<CallToolRequest>,
+    ) -> BoxFuture<'_, Outcome<CallToolRequest>> {
         Box::pin(async move {
             let tool = req.definition();
             self.admit(req.context(), req.name(), tool.auth, Some(tool)).await?;
@@ -206,7 +218,11 @@ impl Middleware for AuthMiddleware {
         })
     }
 
-    fn on_get_prompt(&self, req: GetPromptRequest, next: Next<GetPromptRequest>) -> BoxFuture<'_, Outcome<GetPromptRequest>> {
+    fn on_get_prompt(
+        &self,
+        req: GetPromptRequest,
+        next: Next<GetPromptRequest>,
+    ) -> BoxFuture<'_, Outcome<GetPromptRequest>> {
         Box::pin(async move {
             self.admit(req.context(), req.name(), self.protect_prompts, None).await?;
             next.run_inline(req).await
@@ -225,8 +241,7 @@ mod tests {
 
     #[test]
     fn guards_need_one_role_and_every_scope() {
-        let tool =
-            ToolDefinition::new::<NoArgs>("refund", "Refund.").roles(&["ops", "admin"]).scopes(&["pay"]);
+        let tool = ToolDefinition::new::<NoArgs>("refund", "Refund.").roles(&["ops", "admin"]).scopes(&["pay"]);
         let mut who = Identity::new("alice");
         assert!(guard(&tool, &who).is_err());
         who.roles = vec!["admin".into()];

@@ -23,8 +23,8 @@ mod middleware;
 mod provider;
 mod sources;
 
-pub use api_key::ApiKeyAuth;
 pub use crate::call::Identity;
+pub use api_key::ApiKeyAuth;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub use jwt::{JwtAlgorithm, JwtAuth, JwtConfigError};

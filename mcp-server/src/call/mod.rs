@@ -36,9 +36,9 @@ pub use tool::{NoArgs, Tool, ToolDefinition, ToolResult};
 
 pub(crate) use chain::{Endpoint, Layer, Layers};
 pub(crate) use client::ClientLink;
-pub(crate) use context::{BackgroundTask, RequestParts, Services};
 #[cfg(feature = "http")]
 pub(crate) use context::StreamControl;
+pub(crate) use context::{BackgroundTask, RequestParts, Services};
 pub(crate) use handlers::{ExceptionHandlers, SpecError, ToolFailure};
 pub(crate) use outbound::{OutFrame, Outbound};
 pub(crate) use tool::ToolEndpoint;

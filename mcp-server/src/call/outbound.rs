@@ -21,7 +21,9 @@ pub(crate) enum OutFrame {
         written: Option<oneshot::Sender<()>>,
     },
     /// The request finished without a response (it was cancelled).
-    NoResponse(#[cfg_attr(not(feature = "http"), expect(dead_code, reason = "logged by the HTTP transport"))] RequestId),
+    NoResponse(
+        #[cfg_attr(not(feature = "http"), expect(dead_code, reason = "logged by the HTTP transport"))] RequestId,
+    ),
     /// End the transport stream carrying these frames once the frames before it are written; the
     /// request goes on and the client resumes the stream (HTTP SSE polling). Ignored elsewhere.
     CloseStream,

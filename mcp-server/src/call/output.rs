@@ -114,7 +114,7 @@ display_results!(bool, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, 
 /// `E` is mapped to the client's error by the exception handlers, then by the error's own
 /// [`ToolErrorSpec`](crate::ToolErrorSpec) (`#[derive(ToolError)]`), else masked as
 /// `INTERNAL_ERROR`. `String`, `&str`, `Box<dyn Error>` and `anyhow::Error` are not error types:
-/// return [`ToolError`](crate::ToolError) to send the model a code and a message.
+/// return [`ToolError`](struct@crate::ToolError) to send the model a code and a message.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a tool",
     label = "unsupported return type",

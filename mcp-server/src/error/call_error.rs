@@ -145,8 +145,9 @@ impl CallError {
     pub fn to_rpc_error(&self) -> ErrorObject {
         match &self.rpc {
             Some(obj) => obj.clone(),
-            None => ErrorObject::new(crate::jsonrpc::INTERNAL_ERROR, self.error.message.clone())
-                .data(self.error.to_wire()),
+            None => {
+                ErrorObject::new(crate::jsonrpc::INTERNAL_ERROR, self.error.message.clone()).data(self.error.to_wire())
+            }
         }
     }
 }

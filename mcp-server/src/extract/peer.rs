@@ -190,9 +190,7 @@ impl crate::error::ToolErrorSpec for PeerError {
             Self::Rpc(_) | Self::InvalidResponse(_) => {
                 ToolError::new("CLIENT_REQUEST_FAILED", "The client could not complete the request.")
             }
-            Self::Timeout(_) => {
-                ToolError::new("CLIENT_TIMEOUT", "The client did not answer in time.").retryable(true)
-            }
+            Self::Timeout(_) => ToolError::new("CLIENT_TIMEOUT", "The client did not answer in time.").retryable(true),
             Self::Closed | Self::Cancelled => {
                 ToolError::new("CANCELLED", "The request ended before the client answered.")
             }

@@ -64,4 +64,3 @@ impl std::fmt::Display for ErrorObject {
         write!(f, "JSON-RPC error {}: {}", self.code, self.message)
     }
 }
-

@@ -284,7 +284,11 @@ impl Drop for Ticket {
 }
 
 impl Middleware for CircuitBreakerMiddleware {
-    fn on_call_tool(&self, req: CallToolRequest, next: Next<CallToolRequest>) -> BoxFuture<'_, Outcome<CallToolRequest>> {
+    fn on_call_tool(
+        &self,
+        req: CallToolRequest,
+        next: Next<CallToolRequest>,
+    ) -> BoxFuture<'_, Outcome<CallToolRequest>> {
         if self.config.excluded.contains(req.name()) {
             return next.run(req);
         }

@@ -106,7 +106,11 @@ use std::sync::Arc;
 /// ```
 pub trait Middleware: Send + Sync + 'static {
     /// `tools/call`.
-    fn on_call_tool(&self, req: CallToolRequest, next: Next<CallToolRequest>) -> BoxFuture<'_, Outcome<CallToolRequest>> {
+    fn on_call_tool(
+        &self,
+        req: CallToolRequest,
+        next: Next<CallToolRequest>,
+    ) -> BoxFuture<'_, Outcome<CallToolRequest>> {
         next.run(req)
     }
 
@@ -120,12 +124,20 @@ pub trait Middleware: Send + Sync + 'static {
     }
 
     /// `prompts/get`.
-    fn on_get_prompt(&self, req: GetPromptRequest, next: Next<GetPromptRequest>) -> BoxFuture<'_, Outcome<GetPromptRequest>> {
+    fn on_get_prompt(
+        &self,
+        req: GetPromptRequest,
+        next: Next<GetPromptRequest>,
+    ) -> BoxFuture<'_, Outcome<GetPromptRequest>> {
         next.run(req)
     }
 
     /// `tools/list` (one page).
-    fn on_list_tools(&self, req: ListToolsRequest, next: Next<ListToolsRequest>) -> BoxFuture<'_, Outcome<ListToolsRequest>> {
+    fn on_list_tools(
+        &self,
+        req: ListToolsRequest,
+        next: Next<ListToolsRequest>,
+    ) -> BoxFuture<'_, Outcome<ListToolsRequest>> {
         next.run(req)
     }
 

@@ -35,7 +35,9 @@ impl Endpoint<RpcRequest> for Methods {
                 "resources/subscribe" => self.subscribe(req, true),
                 "resources/unsubscribe" => self.subscribe(req, false),
                 "logging/setLevel" => self.set_level(req),
-                other => Err(CallError::protocol(ErrorObject::new(METHOD_NOT_FOUND, format!("Method not found: {other}")))),
+                other => {
+                    Err(CallError::protocol(ErrorObject::new(METHOD_NOT_FOUND, format!("Method not found: {other}"))))
+                }
             }
         })
     }

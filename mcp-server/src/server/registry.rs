@@ -165,7 +165,8 @@ impl<T: ListItem> Pages<T> {
 
 impl<T: ListItem> Endpoint<ListRequest<T>> for Pages<T> {
     fn call<'a>(&'a self, req: &'a ListRequest<T>) -> BoxFuture<'a, Outcome<ListRequest<T>>> {
-        let page = self.page(req.cursor()).cloned().ok_or_else(|| CallError::invalid_params("Invalid params: unknown cursor"));
+        let page =
+            self.page(req.cursor()).cloned().ok_or_else(|| CallError::invalid_params("Invalid params: unknown cursor"));
         Box::pin(std::future::ready(page))
     }
 }
@@ -187,7 +188,8 @@ mod tests {
 
     #[test]
     fn pages_and_cursors() {
-        let prompt = |n: usize| PromptInfo { name: format!("p{n}"), title: None, description: "d".into(), arguments: vec![] };
+        let prompt =
+            |n: usize| PromptInfo { name: format!("p{n}"), title: None, description: "d".into(), arguments: vec![] };
         let pages = Pages::new((0..5).map(prompt).collect(), 2);
         let first = pages.page(None).map(|p| (p.items().len(), p.next_cursor().map(str::to_string)));
         let Some((2, Some(cursor))) = first else { panic!("first page: {first:?}") };

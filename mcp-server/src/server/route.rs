@@ -7,7 +7,7 @@ use super::methods::Methods;
 use super::registry::Snapshot;
 use super::session::Session;
 use crate::call::{
-    CallToolRequest, Endpoint, Extensions, GetPromptRequest, ListRequest, Next, Outcome, Outbound, PromptArgs,
+    CallToolRequest, Endpoint, Extensions, GetPromptRequest, ListRequest, Next, Outbound, Outcome, PromptArgs,
     ReadResourceRequest, RequestContext, RequestParts, RpcRequest, ToolDefinition,
 };
 use crate::error::{CallError, FailureKind};
@@ -105,14 +105,14 @@ pub(crate) fn route(session: &Session, method: &str, raw: Option<&RawValue>) -> 
     let (method, meta, target): (Cow<'static, str>, _, _) = match method {
         "tools/call" => {
             let p: ToolParams<'_> = params(raw)?;
-            let entry = snapshot.tools.get(&*p.name).ok_or_else(|| invalid_params(format!("Unknown tool: {}", p.name)))?;
+            let entry =
+                snapshot.tools.get(&*p.name).ok_or_else(|| invalid_params(format!("Unknown tool: {}", p.name)))?;
             let arguments = match p.arguments {
                 None => empty_object(),
                 Some(a) if a.get().starts_with('{') => Arc::from(a.to_owned()),
                 Some(_) => return Err(invalid_params("Invalid params: `arguments` must be an object")),
             };
-            let target =
-                Target::Tool { def: Arc::clone(&entry.def), endpoint: Arc::clone(&entry.endpoint), arguments };
+            let target = Target::Tool { def: Arc::clone(&entry.def), endpoint: Arc::clone(&entry.endpoint), arguments };
             ("tools/call".into(), p.meta, target)
         }
         "resources/read" => {
@@ -132,7 +132,8 @@ pub(crate) fn route(session: &Session, method: &str, raw: Option<&RawValue>) -> 
                 .into_iter()
                 .map(|(k, v)| (k, if let Value::String(s) = v { s } else { v.to_string() }))
                 .collect();
-            if let Some(missing) = prompt.info.arguments.iter().find(|a| a.required && !arguments.contains_key(&a.name)) {
+            if let Some(missing) = prompt.info.arguments.iter().find(|a| a.required && !arguments.contains_key(&a.name))
+            {
                 return Err(invalid_params(format!(
                     "Missing required argument `{}` for prompt `{}`",
                     missing.name, p.name

@@ -126,11 +126,7 @@ impl ServerHandle {
     pub(crate) fn open_session(&self, opts: SessionOptions) -> Arc<Session> {
         let key = self.shared.next_session.fetch_add(1, Ordering::Relaxed);
         let session = Arc::new(Session::new(key, Arc::clone(&self.shared), opts));
-        self.shared
-            .sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, Arc::downgrade(&session));
+        self.shared.sessions.lock().unwrap_or_else(PoisonError::into_inner).insert(key, Arc::downgrade(&session));
         session
     }
 

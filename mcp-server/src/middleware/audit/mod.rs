@@ -276,7 +276,11 @@ fn unavailable() -> CallError {
 }
 
 impl Middleware for AuditMiddleware {
-    fn on_call_tool(&self, req: CallToolRequest, next: Next<CallToolRequest>) -> BoxFuture<'_, Outcome<CallToolRequest>> {
+    fn on_call_tool(
+        &self,
+        req: CallToolRequest,
+        next: Next<CallToolRequest>,
+    ) -> BoxFuture<'_, Outcome<CallToolRequest>> {
         Box::pin(async move {
             let call = req.clone();
             self.audited(Kind::Tool, call.name(), call.context(), Some(call.arguments()), next.run_inline(req)).await
@@ -297,7 +301,11 @@ impl Middleware for AuditMiddleware {
         })
     }
 
-    fn on_get_prompt(&self, req: GetPromptRequest, next: Next<GetPromptRequest>) -> BoxFuture<'_, Outcome<GetPromptRequest>> {
+    fn on_get_prompt(
+        &self,
+        req: GetPromptRequest,
+        next: Next<GetPromptRequest>,
+    ) -> BoxFuture<'_, Outcome<GetPromptRequest>> {
         if !self.prompts {
             return next.run(req);
         }
@@ -312,7 +320,9 @@ impl Middleware for AuditMiddleware {
         // Open at build: a missing key, an unwritable path or a log signed with another key
         // stops the server before it serves anything.
         if self.writer.get().is_none() {
-            let writer = self.open().map_err(|e| BuildError::Middleware { middleware: "AuditMiddleware", source: Box::new(e) })?;
+            let writer = self
+                .open()
+                .map_err(|e| BuildError::Middleware { middleware: "AuditMiddleware", source: Box::new(e) })?;
             let _ = self.writer.set(writer);
         }
         Ok(())

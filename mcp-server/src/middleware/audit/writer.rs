@@ -44,8 +44,7 @@ impl Writer {
         let mut file = open_append(&opts.path).map_err(open_failed)?;
         let chain = match opts.key {
             Some(key) => Some(
-                resume(&mut file, key)
-                    .map_err(|reason| AuditError::Unresumable { path: opts.path.clone(), reason })?,
+                resume(&mut file, key).map_err(|reason| AuditError::Unresumable { path: opts.path.clone(), reason })?,
             ),
             None => None,
         };

@@ -2,10 +2,10 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use crate::call::{NoArgs, Tool, ToolResult};
 use crate::error::ToolError;
 use crate::protocol::CallToolResult;
 use crate::testing::TestClient;
-use crate::call::{NoArgs, Tool, ToolResult};
 use crate::McpServer;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -51,6 +51,7 @@ enum Attempt {
 /// every event of the request as delivered or failed.
 pub(crate) async fn deliver(shared: &Shared, events: Vec<WebhookPayload>) {
     let n = u64::try_from(events.len()).unwrap_or(u64::MAX);
+    #[cfg_attr(not(test), expect(clippy::infallible_destructuring_match, reason = "one more sink in unit tests"))]
     let client = match &shared.sink {
         Sink::Http(client) => client,
         #[cfg(test)]

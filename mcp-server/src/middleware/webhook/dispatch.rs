@@ -236,7 +236,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_full_queue_drops_and_counts() {
-        let (shared, mut out) = webhook(WebhookBuilder::new("http://x/").queue_capacity(4).batch(100, Duration::from_secs(1)));
+        let (shared, mut out) =
+            webhook(WebhookBuilder::new("http://x/").queue_capacity(4).batch(100, Duration::from_secs(1)));
         for n in 0..10 {
             shared.enqueue(event(n));
         }

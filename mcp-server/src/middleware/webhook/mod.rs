@@ -130,7 +130,11 @@ impl WebhookMiddleware {
 }
 
 impl Middleware for WebhookMiddleware {
-    fn on_call_tool(&self, req: CallToolRequest, next: Next<CallToolRequest>) -> BoxFuture<'_, Outcome<CallToolRequest>> {
+    fn on_call_tool(
+        &self,
+        req: CallToolRequest,
+        next: Next<CallToolRequest>,
+    ) -> BoxFuture<'_, Outcome<CallToolRequest>> {
         let on_call = self.wants(WebhookEvent::ToolCall);
         let on_outcome = self.wants(WebhookEvent::ToolSuccess) || self.wants(WebhookEvent::ToolError);
         if on_call {

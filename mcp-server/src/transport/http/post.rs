@@ -70,7 +70,9 @@ async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Bytes,
     match Limited::new(body, max).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(_) => Err(Reject::new(StatusCode::BAD_REQUEST, SERVER_ERROR, "Bad Request: the request body could not be read")),
+        Err(_) => {
+            Err(Reject::new(StatusCode::BAD_REQUEST, SERVER_ERROR, "Bad Request: the request body could not be read"))
+        }
     }
 }
 

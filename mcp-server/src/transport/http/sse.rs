@@ -134,7 +134,10 @@ impl StreamLog {
             Some(tx) => match tx.try_send(bytes.clone()) {
                 Ok(()) => true,
                 Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::debug!(stream = self.id, "SSE client too slow: disconnecting it (it resumes from the history)");
+                    tracing::debug!(
+                        stream = self.id,
+                        "SSE client too slow: disconnecting it (it resumes from the history)"
+                    );
                     false
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => false,
