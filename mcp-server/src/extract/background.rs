@@ -107,6 +107,9 @@ impl BackgroundTasks {
 
 /// Runs `tasks` in order once `written` fires (or its sender is dropped).
 pub(crate) async fn run_background(tasks: Vec<BgTask>, written: Option<tokio::sync::oneshot::Receiver<()>>) {
+    if tasks.is_empty() {
+        return;
+    }
     if let Some(rx) = written {
         let _ = rx.await;
     }

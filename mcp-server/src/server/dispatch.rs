@@ -64,7 +64,10 @@ impl Session {
             Message::Request { id, method, params } => {
                 let routed = match self.admit(&id, &method, params) {
                     Ok(routed) => routed,
-                    Err(e) => return send_reply(reply, id.clone(), Reply::error(&id, &e)).await,
+                    Err(e) => {
+                        queue_reply(reply, id.clone(), Reply::error(&id, &e).frame, false).await;
+                        return;
+                    }
                 };
                 let this = Arc::clone(self);
                 let reply = reply.clone();
@@ -72,7 +75,11 @@ impl Session {
                 self.server.tracker.spawn(async move {
                     let _active = active;
                     let r = this.run(id.clone(), routed, &reply, ext).await;
-                    send_reply(&reply, id, r).await;
+                    // Out of the in-flight table only once the answer is queued: a client that does
+                    // not read keeps its requests counted, so the limit bounds what waits for it.
+                    let written = queue_reply(&reply, id.clone(), r.frame, !r.background.is_empty()).await;
+                    this.end_request(&id);
+                    run_background(r.background, written).await;
                 });
             }
             Message::Notification { method, params } => self.handle_notification(&method, params),
@@ -115,20 +122,22 @@ impl Session {
         let active = self.activity();
         self.server.tracker.spawn(async move {
             let _active = active;
+            let ids: Vec<RequestId> = admitted.iter().map(|(id, _)| id.clone()).collect();
             let runs = admitted.into_iter().map(|(id, routed)| this.run(id, routed, &reply, ext.clone()));
             let mut background = Vec::new();
             for r in join_all(runs).await {
                 frames.extend(r.frame);
                 background.extend(r.background);
             }
-            if frames.is_empty() {
-                return;
+            let written = if frames.is_empty() {
+                None
+            } else {
+                reply.respond(format!("[{}]", frames.join(",")), !background.is_empty()).await
+            };
+            for id in &ids {
+                this.end_request(id);
             }
-            let text = format!("[{}]", frames.join(","));
-            let written = reply.respond(text, !background.is_empty()).await;
-            if !background.is_empty() {
-                run_background(background, written).await;
-            }
+            run_background(background, written).await;
         });
     }
 
@@ -171,17 +180,20 @@ impl Session {
     }
 }
 
-/// Writes a request's answer (or, cancelled, its absence), then runs its background tasks.
-async fn send_reply(reply: &Outbound, id: RequestId, r: Reply) {
-    match r.frame {
-        Some(text) => {
-            let track = !r.background.is_empty();
-            let written = reply.respond(text, track).await;
-            if track {
-                run_background(r.background, written).await;
-            }
+/// Queues a request's answer (or, cancelled, says it has none); with `track`, the receiver fires
+/// once the answer is written.
+async fn queue_reply(
+    reply: &Outbound,
+    id: RequestId,
+    frame: Option<String>,
+    track: bool,
+) -> Option<tokio::sync::oneshot::Receiver<()>> {
+    match frame {
+        Some(text) => reply.respond(text, track).await,
+        None => {
+            reply.no_response(id).await;
+            None
         }
-        None => reply.no_response(id).await,
     }
 }
 

@@ -169,7 +169,8 @@ async fn chain<R: Hook>(snapshot: &Snapshot, endpoint: Arc<dyn Endpoint<R>>, req
 }
 
 impl Session {
-    /// Runs one admitted request to its answer, and takes it out of the in-flight table.
+    /// Runs one admitted request to its answer. The request stays in the in-flight table until
+    /// its answer is queued (see `dispatch.rs`).
     pub(crate) async fn run(
         self: &Arc<Self>,
         id: RequestId,
@@ -218,7 +219,6 @@ impl Session {
                 answer(&ctx, &id, chain(s, methods, RpcRequest::new(method, params, ctx.clone())).await)
             }
         };
-        self.end_request(&id);
         // A request the client cancelled gets no response, so its background tasks never run.
         let background = if frame.is_some() { ctx.take_background() } else { Vec::new() };
         Reply { frame, background }
