@@ -4,12 +4,24 @@
 //! ```text
 //! cargo run --example hello
 //! ```
+//!
+//! `--stack seed` (or `MCP_STACK=seed`) wraps the same tools in the seed's whole middleware stack,
+//! for benchmarks: signed audit log (to a temp file) → webhook on `tool.error` (to a closed local
+//! port: it never fires for successful calls) → circuit breaker → JWT auth (HS256; secret and the
+//! stdio token from `MCP_JWT_SECRET` / `MCP_AUTH_TOKEN`, else a demo secret and anonymous calls;
+//! `echo` needs no authentication).
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "security/mod.rs"]
+mod security;
 
+use mcp_server::middleware::{WebhookEvent, WebhookMiddleware};
 use mcp_server::protocol::{Content, GetPromptResult, PromptMessage, ResourceContents};
-use mcp_server::{tool, CancellationToken, Cancelled, McpServer, ProgressReporter, Prompt, Resource, ResourceTemplate};
+use mcp_server::{
+    tool, CancellationToken, Cancelled, CircuitBreakerMiddleware, McpServer, ProgressReporter, Prompt, Resource,
+    ResourceTemplate,
+};
 use std::time::Duration;
 
 /// Echo the text back unchanged.
@@ -81,8 +93,27 @@ fn server() -> McpServer {
         )
 }
 
+/// Whether `--stack seed` or `MCP_STACK=seed` asks for the seed's middleware stack.
+fn seed_stack_requested() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = args.windows(2).any(|w| w[0] == "--stack" && w[1] == "seed");
+    flag || std::env::var("MCP_STACK").is_ok_and(|v| v == "seed")
+}
+
+/// The seed's "Combining Resilience Features" stack, in its order (first added = outermost).
+fn with_seed_stack(server: McpServer) -> Result<McpServer, Box<dyn std::error::Error>> {
+    let audit = security::signed_audit("hello", "HELLO_AUDIT_LOG")?;
+    // Port 9 on loopback: nothing listens there, so a `tool.error` event would fail to deliver
+    // (in the background, never slowing a call).
+    let webhook = WebhookMiddleware::builder("http://127.0.0.1:9/hook").events([WebhookEvent::ToolError]).build()?;
+    let breaker = CircuitBreakerMiddleware::new();
+    let auth = security::jwt_auth("hello", "hello", &[])?;
+    Ok(server.middleware(audit).middleware(webhook).middleware(breaker).middleware(auth))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     common::init_logging();
-    common::serve(server()).await
+    let server = if seed_stack_requested() { with_seed_stack(server())? } else { server() };
+    common::serve(server).await
 }

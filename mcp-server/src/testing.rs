@@ -64,6 +64,7 @@ impl Inner {
 
 /// Errors a [`TestClient`] call can end with.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ClientError {
     /// The server answered with a JSON-RPC error.
     #[error("{0}")]
@@ -119,12 +120,18 @@ struct ProgressMeta<'a> {
 
 impl TestClient {
     /// Builds `server`, connects and completes the `initialize` handshake (latest revision).
+    ///
+    /// # Cancellation safety
+    /// Dropping the future drops the half-made connection.
     pub async fn connect(server: McpServer) -> Result<Self, ClientError> {
         let handle = server.build()?;
         Self::connect_handle(&handle, ProtocolVersion::LATEST.as_str()).await
     }
 
     /// Connects to a built server and initializes with `protocol_version`.
+    ///
+    /// # Cancellation safety
+    /// Dropping the future drops the half-made connection.
     pub async fn connect_handle(handle: &ServerHandle, protocol_version: &str) -> Result<Self, ClientError> {
         let client = Self::connect_uninitialized(handle);
         let caps = json!({ "sampling": {}, "elicitation": {}, "roots": { "listChanged": true } });

@@ -32,6 +32,9 @@ pub fn output_schema<R: ToolReturn>() -> Option<serde_json::Value> {
 
 /// Runs the exception handlers on a failed completion (at the endpoint, so middleware see the
 /// mapped error).
+///
+/// # Cancellation safety
+/// Cancellation safe: it only runs the handler.
 pub async fn complete(req: &CallToolRequest, completion: Completion) -> ToolResult {
     match completion.0 {
         Ok(result) => result,

@@ -12,6 +12,7 @@ const MIN_HS256_SECRET: usize = 32;
 
 /// The signature algorithms [`JwtAuth`] can be pinned to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum JwtAlgorithm {
     /// HMAC-SHA256 with a shared secret.
     HS256,

@@ -11,6 +11,7 @@ pub const ACCESS_DENIED: &str = "ACCESS_DENIED";
 
 /// What kind of secret the caller presented.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Secret {
     /// A bearer token (`Authorization: Bearer …`), usually a JWT.
     Bearer(String),

@@ -13,8 +13,9 @@ use std::fmt;
 /// Its presence tells [`AuthMiddleware`](super::AuthMiddleware) that the request came over the
 /// network, so process-level credentials (the environment, read at start-up for stdio) never
 /// apply to it. Transports fill `bearer` from `Authorization: Bearer …` and `api_key` from their
-/// API-key header. The crate's HTTP transport additionally inserts the request's
-/// `http::HeaderMap`, which the middleware reads directly (honouring a custom API-key header).
+/// API-key header. The crate's own HTTP transport inserts the request's `http::HeaderMap` instead,
+/// which the middleware reads directly (honouring a custom API-key header); either marks the
+/// request as networked.
 ///
 /// ```
 /// use mcp_server::auth::TransportCredentials;

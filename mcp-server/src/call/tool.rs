@@ -35,6 +35,9 @@ pub trait Tool: Send + Sync + 'static {
 
     /// Runs the tool for one request (parse its arguments with
     /// [`CallToolRequest::parse_arguments`]).
+    ///
+    /// # Cancellation safety
+    /// The future is dropped when the client cancels the request or the session ends.
     fn call<'a>(&'a self, req: &'a CallToolRequest) -> BoxFuture<'a, ToolResult>;
 }
 

@@ -117,6 +117,9 @@ impl Peer {
 
     /// `sampling/createMessage`: asks the client's model for a completion. `params` is the
     /// request's params object (`messages`, `maxTokens`, …).
+    ///
+    /// # Cancellation safety
+    /// Dropping the future abandons the request; a late answer is ignored.
     pub async fn create_message(&self, params: Value) -> Result<Value, PeerError> {
         self.require("sampling")?;
         self.request("sampling/createMessage", params).await
@@ -124,12 +127,18 @@ impl Peer {
 
     /// `elicitation/create` in form mode: asks the user for input matching `requested_schema`.
     /// The result holds `action` (`accept`, `decline`, `cancel`) and, on accept, `content`.
+    ///
+    /// # Cancellation safety
+    /// Dropping the future abandons the request; a late answer is ignored.
     pub async fn elicit(&self, message: &str, requested_schema: Value) -> Result<Value, PeerError> {
         self.require("elicitation")?;
         self.request("elicitation/create", json!({ "message": message, "requestedSchema": requested_schema })).await
     }
 
     /// `roots/list`: the client's filesystem roots.
+    ///
+    /// # Cancellation safety
+    /// Dropping the future abandons the request; a late answer is ignored.
     pub async fn list_roots(&self) -> Result<Value, PeerError> {
         self.require("roots")?;
         self.request("roots/list", json!({})).await

@@ -104,6 +104,11 @@ use std::sync::Arc;
 /// let server = McpServer::new("demo").middleware(counter.clone());
 /// # let _ = server;
 /// ```
+///
+/// # Cancellation safety
+/// A hook's future is dropped when its request ends early (the client cancelled it, the session
+/// closed, an outer middleware gave up): keep nothing half-done across an `.await` that a drop
+/// would leave inconsistent (the circuit breaker, for one, settles its probe ticket on drop).
 pub trait Middleware: Send + Sync + 'static {
     /// `tools/call`.
     fn on_call_tool(

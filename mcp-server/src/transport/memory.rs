@@ -1,5 +1,5 @@
 //! In-process transport: paired bounded channels carrying JSON frames through the same codec the
-//! wire uses. [`TestClient`](crate::testing::TestClient) is built on it.
+//! wire uses. `testing::TestClient` is built on it.
 
 use super::{run_connection, FrameSink, FrameSource, Inbound};
 use crate::server::ServerHandle;

@@ -1,6 +1,6 @@
 //! Transports move JSON-RPC frames; they know nothing about tools.
 //!
-//! - [`memory`]: paired in-process channels (what [`TestClient`](crate::testing::TestClient) uses);
+//! - [`memory`]: paired in-process channels (what `testing::TestClient` uses);
 //! - [`stdio`]: newline-delimited JSON on stdin/stdout (logs belong on stderr);
 //! - `http` (feature `http`): streamable HTTP, as an axum router or a one-call server.
 //!

@@ -34,6 +34,7 @@ impl fmt::Debug for AuditKey {
 
 /// An unusable audit key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuditKeyError {
     /// Fewer than 16 bytes.
     #[error(

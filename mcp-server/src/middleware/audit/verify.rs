@@ -8,6 +8,7 @@ use std::path::Path;
 
 /// The outcome of [`verify_audit_log`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum VerifyReport {
     /// Every entry verifies and the chain is unbroken.
     Ok {

@@ -27,10 +27,9 @@ pub enum WebhookConfigError {
     Client(#[source] reqwest::Error),
 }
 
-/// The settings a running webhook middleware uses.
+/// The settings a running webhook middleware uses (the builder fills them in; `build` checks them).
 #[derive(Clone)]
 pub(crate) struct Config {
-    pub(crate) url: reqwest::Url,
     pub(crate) events: u8,
     pub(crate) queue_capacity: usize,
     pub(crate) workers: usize,
@@ -64,40 +63,32 @@ pub(crate) struct Batch {
 /// | [`batch`](Self::batch) | off: one event per POST |
 pub struct WebhookBuilder {
     url: String,
-    events: u8,
     headers: Vec<(String, String)>,
     timeout: Duration,
-    queue_capacity: usize,
-    workers: usize,
-    max_retries: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
-    secret: Option<Vec<u8>>,
-    shutdown_timeout: Duration,
-    batch: Option<Batch>,
+    config: Config,
 }
 
 impl std::fmt::Debug for WebhookBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL (Slack hook URLs embed a token), header values and secret are credentials.
         f.debug_struct("WebhookBuilder")
-            .field("events", &WebhookEvent::ALL.iter().filter(|e| self.events & e.bit() != 0).collect::<Vec<_>>())
+            .field(
+                "events",
+                &WebhookEvent::ALL.iter().filter(|e| self.config.events & e.bit() != 0).collect::<Vec<_>>(),
+            )
             .field("headers", &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>())
             .field("timeout", &self.timeout)
-            .field("workers", &self.workers)
-            .field("signed", &self.secret.is_some())
-            .field("batch", &self.batch)
+            .field("workers", &self.config.workers)
+            .field("signed", &self.config.secret.is_some())
+            .field("batch", &self.config.batch)
             .finish_non_exhaustive()
     }
 }
 
 impl WebhookBuilder {
     pub(crate) fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
+        let config = Config {
             events: WebhookEvent::ALL.iter().fold(0, |acc, e| acc | e.bit()),
-            headers: Vec::new(),
-            timeout: Duration::from_secs(5),
             queue_capacity: 1024,
             workers: 4,
             max_retries: 3,
@@ -106,13 +97,14 @@ impl WebhookBuilder {
             secret: None,
             shutdown_timeout: Duration::from_secs(5),
             batch: None,
-        }
+        };
+        Self { url: url.into(), headers: Vec::new(), timeout: Duration::from_secs(5), config }
     }
 
     /// Which events to send (replaces the default of all three).
     #[must_use]
     pub fn events(mut self, events: impl IntoIterator<Item = WebhookEvent>) -> Self {
-        self.events = events.into_iter().fold(0, |acc, e| acc | e.bit());
+        self.config.events = events.into_iter().fold(0, |acc, e| acc | e.bit());
         self
     }
 
@@ -140,14 +132,14 @@ impl WebhookBuilder {
     /// How many events may wait for delivery; beyond that new events are dropped and counted.
     #[must_use]
     pub fn queue_capacity(mut self, n: usize) -> Self {
-        self.queue_capacity = n;
+        self.config.queue_capacity = n;
         self
     }
 
     /// How many deliveries may be in progress at once (sharing one HTTP client).
     #[must_use]
     pub fn workers(mut self, n: usize) -> Self {
-        self.workers = n;
+        self.config.workers = n;
         self
     }
 
@@ -155,15 +147,15 @@ impl WebhookBuilder {
     /// redirects are not followed and count as failed).
     #[must_use]
     pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
+        self.config.max_retries = n;
         self
     }
 
     /// The first retry delay and the cap; the delay doubles after each attempt.
     #[must_use]
     pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_backoff = initial;
-        self.max_backoff = max.max(initial);
+        self.config.initial_backoff = initial;
+        self.config.max_backoff = max.max(initial);
         self
     }
 
@@ -171,7 +163,7 @@ impl WebhookBuilder {
     /// `"{X-Webhook-Timestamp}.{body}"` (check it with [`verify_signature`](super::verify_signature)).
     #[must_use]
     pub fn signing_secret(mut self, secret: impl Into<Vec<u8>>) -> Self {
-        self.secret = Some(secret.into());
+        self.config.secret = Some(Arc::from(secret.into()));
         self
     }
 
@@ -179,7 +171,7 @@ impl WebhookBuilder {
     /// whatever is left after it is dropped (and counted).
     #[must_use]
     pub fn shutdown_timeout(mut self, d: Duration) -> Self {
-        self.shutdown_timeout = d;
+        self.config.shutdown_timeout = d;
         self
     }
 
@@ -211,46 +203,35 @@ impl WebhookBuilder {
     /// ```
     #[must_use]
     pub fn batch(mut self, max_events: usize, max_delay: Duration) -> Self {
-        self.batch = Some(Batch { max_events, max_delay });
+        self.config.batch = Some(Batch { max_events, max_delay });
         self
     }
 
-    /// The checked settings a running middleware uses.
-    pub(crate) fn config(&self) -> Result<Config, WebhookConfigError> {
+    /// The checked endpoint and settings of a running middleware.
+    pub(crate) fn config(&self) -> Result<(reqwest::Url, Config), WebhookConfigError> {
         let url = reqwest::Url::parse(&self.url).map_err(|e| WebhookConfigError::InvalidUrl(e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(WebhookConfigError::InvalidUrl(format!("scheme `{}` is not http or https", url.scheme())));
         }
-        if self.events == 0 {
+        let c = &self.config;
+        if c.events == 0 {
             return Err(WebhookConfigError::NoEvents);
         }
-        if self.queue_capacity == 0 {
-            return Err(WebhookConfigError::Zero("queue_capacity"));
+        for (name, n) in [("queue_capacity", c.queue_capacity), ("workers", c.workers)] {
+            if n == 0 {
+                return Err(WebhookConfigError::Zero(name));
+            }
         }
-        if self.workers == 0 {
-            return Err(WebhookConfigError::Zero("workers"));
-        }
-        if self.batch.is_some_and(|b| b.max_events == 0) {
+        if c.batch.is_some_and(|b| b.max_events == 0) {
             return Err(WebhookConfigError::Zero("batch max_events"));
         }
-        Ok(Config {
-            url,
-            events: self.events,
-            queue_capacity: self.queue_capacity,
-            workers: self.workers,
-            max_retries: self.max_retries,
-            initial_backoff: self.initial_backoff,
-            max_backoff: self.max_backoff,
-            secret: self.secret.clone().map(Arc::from),
-            shutdown_timeout: self.shutdown_timeout,
-            batch: self.batch,
-        })
+        Ok((url, c.clone()))
     }
 
     /// Checks the settings and creates the shared HTTP client. Delivery starts with the first
     /// event, so this may run outside a Tokio runtime.
     pub fn build(self) -> Result<WebhookMiddleware, WebhookConfigError> {
-        let config = self.config()?;
+        let (url, config) = self.config()?;
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
             let n =
@@ -265,14 +246,14 @@ impl WebhookBuilder {
             .user_agent(concat!("mcp-server-webhook/", env!("CARGO_PKG_VERSION")))
             .timeout(self.timeout)
             .connect_timeout(self.timeout)
-            .pool_max_idle_per_host(self.workers)
+            .pool_max_idle_per_host(config.workers)
             // A redirect is an answer, not a delivery: followed, a 301/302/303 would turn the POST
             // into a GET without the body, and its 200 would count the events as delivered; a
             // 307/308 would send the signed body to another URL than the one configured.
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(WebhookConfigError::Client)?;
-        Ok(WebhookMiddleware { shared: Arc::new(Shared::new(config, Sink::Http(client))) })
+        Ok(WebhookMiddleware { shared: Arc::new(Shared::new(url, config, Sink::Http(client))) })
     }
 }
 

@@ -4,39 +4,15 @@
 use super::dispatch::{Shared, Sink};
 use super::signature::{sign, BATCH_SIZE_HEADER, EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use super::WebhookPayload;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
 
 /// The most response body read (and discarded) so the connection can be reused.
 const MAX_DRAIN_BYTES: usize = 64 * 1024;
-/// At most one warning per this interval for each kind of trouble.
-const LOG_INTERVAL: Duration = Duration::from_secs(5);
-
-/// Logs at most once per [`LOG_INTERVAL`], counting what it held back: a dead endpoint or a full
-/// queue must not turn into a log line per tool call.
-pub(crate) struct LogLimiter {
-    origin: Instant,
-    /// Milliseconds after `origin` of the last line, plus one (0 = never logged).
-    last: AtomicU64,
-    suppressed: AtomicU64,
-}
-
-impl LogLimiter {
-    pub(crate) fn new() -> Self {
-        Self { origin: Instant::now(), last: AtomicU64::new(0), suppressed: AtomicU64::new(0) }
-    }
-
-    /// `Some(suppressed since the last line)` when a line may be written now.
-    pub(crate) fn allow(&self) -> Option<u64> {
-        let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX).saturating_add(1);
-        let last = self.last.load(Ordering::Relaxed);
-        let due = last == 0 || now.saturating_sub(last) >= u64::try_from(LOG_INTERVAL.as_millis()).unwrap_or(0);
-        if due && self.last.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
-            return Some(self.suppressed.swap(0, Ordering::Relaxed));
-        }
-        self.suppressed.fetch_add(1, Ordering::Relaxed);
-        None
-    }
+/// Whether the `total`-th occurrence of a trouble is worth a log line: the 1st, 2nd, 4th, 8th, …
+/// so a dead endpoint or a full queue never turns into a line per tool call, and a growing count
+/// stays visible.
+pub(crate) fn worth_logging(total: u64) -> bool {
+    total.is_power_of_two()
 }
 
 /// What one attempt came to.
@@ -94,11 +70,11 @@ pub(crate) async fn deliver(shared: &Shared, events: Vec<WebhookPayload>) {
             }
             Attempt::Retry(why) | Attempt::GiveUp(why) => why,
         };
-        let total = shared.failed.fetch_add(n, Ordering::Relaxed) + n;
-        if let Some(suppressed) = shared.fail_log.allow() {
-            let host = shared.config.url.host_str().unwrap_or_default();
+        let before = shared.failed.fetch_add(n, Ordering::Relaxed);
+        if (before + 1..=before + n).any(worth_logging) {
+            let host = shared.url.host_str().unwrap_or_default();
             tracing::warn!(host, event, events = n, error = %why, attempts = attempt + 1,
-                failed_total = total, suppressed, "webhook delivery failed");
+                failed_total = before + n, "webhook delivery failed");
         }
         return;
     }
@@ -114,7 +90,7 @@ async fn attempt_once(
 ) -> Attempt {
     let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()).to_string();
     let mut req = client
-        .post(shared.config.url.clone())
+        .post(shared.url.clone())
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(EVENT_HEADER, event)
         .header(ID_HEADER, id)
@@ -153,18 +129,9 @@ async fn attempt_once(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
-    fn log_limiter_allows_one_line_per_interval() {
-        let l = LogLimiter::new();
-        assert_eq!(l.allow(), Some(0));
-        assert_eq!(l.allow(), None);
-        assert_eq!(l.allow(), None);
-        // The same limiter, its last line written two intervals ago.
-        let Some(origin) = Instant::now().checked_sub(LOG_INTERVAL * 2) else { return };
-        let old = LogLimiter { origin, last: AtomicU64::new(1), suppressed: AtomicU64::new(2) };
-        assert_eq!(old.allow(), Some(2));
-        assert_eq!(old.allow(), None);
+    fn trouble_is_logged_ever_more_rarely() {
+        let logged: Vec<u64> = (1..=100).filter(|n| super::worth_logging(*n)).collect();
+        assert_eq!(logged, [1, 2, 4, 8, 16, 32, 64]);
     }
 }

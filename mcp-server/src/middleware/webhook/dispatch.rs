@@ -4,7 +4,7 @@
 //! once. At shutdown the queue closes and what it holds is delivered within the timeout.
 
 use super::config::Config;
-use super::delivery::{deliver, LogLimiter};
+use super::delivery::{deliver, worth_logging};
 use super::WebhookPayload;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -21,6 +21,7 @@ pub(crate) enum Sink {
 
 /// State shared by the middleware handle, its dispatcher and its deliveries.
 pub(crate) struct Shared {
+    pub(crate) url: reqwest::Url,
     pub(crate) config: Config,
     pub(crate) sink: Sink,
     tx: mpsc::Sender<WebhookPayload>,
@@ -34,14 +35,13 @@ pub(crate) struct Shared {
     pub(crate) delivered: AtomicU64,
     pub(crate) failed: AtomicU64,
     pub(crate) dropped: AtomicU64,
-    drop_log: LogLimiter,
-    pub(crate) fail_log: LogLimiter,
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config, sink: Sink) -> Self {
+    pub(crate) fn new(url: reqwest::Url, config: Config, sink: Sink) -> Self {
         let (tx, rx) = mpsc::channel(config.queue_capacity);
         Self {
+            url,
             config,
             sink,
             tx,
@@ -53,8 +53,6 @@ impl Shared {
             delivered: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
-            drop_log: LogLimiter::new(),
-            fail_log: LogLimiter::new(),
         }
     }
 
@@ -87,9 +85,9 @@ impl Shared {
 
     pub(crate) fn count_drop(&self, reason: &'static str, n: usize) {
         let n = u64::try_from(n).unwrap_or(u64::MAX);
-        let total = self.dropped.fetch_add(n, Ordering::Relaxed) + n;
-        if let Some(suppressed) = self.drop_log.allow() {
-            tracing::warn!(reason, dropped_total = total, suppressed, "webhook events dropped");
+        let before = self.dropped.fetch_add(n, Ordering::Relaxed);
+        if (before + 1..=before + n).any(worth_logging) {
+            tracing::warn!(reason, dropped_total = before + n, "webhook events dropped");
         }
     }
 
@@ -196,8 +194,8 @@ mod tests {
 
     fn webhook(b: WebhookBuilder) -> (Arc<Shared>, mpsc::UnboundedReceiver<Vec<WebhookPayload>>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let config = b.config().unwrap_or_else(|e| panic!("{e}"));
-        (Arc::new(Shared::new(config, Sink::Channel(tx))), rx)
+        let (url, config) = b.config().unwrap_or_else(|e| panic!("{e}"));
+        (Arc::new(Shared::new(url, config, Sink::Channel(tx))), rx)
     }
 
     fn ids(batch: &[WebhookPayload]) -> Vec<String> {

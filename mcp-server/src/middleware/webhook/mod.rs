@@ -69,7 +69,7 @@ pub struct WebhookMiddleware {
 impl std::fmt::Debug for WebhookMiddleware {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookMiddleware")
-            .field("host", &self.shared.config.url.host_str())
+            .field("host", &self.shared.url.host_str())
             .field("delivered", &self.delivered())
             .field("failed", &self.failed())
             .field("dropped", &self.dropped())

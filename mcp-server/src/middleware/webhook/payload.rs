@@ -16,9 +16,9 @@ use std::sync::Arc;
 /// assert_eq!(e.as_str(), "tool.error");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum WebhookEvent {
-    /// Before every tool execution: stamped as the call starts, and sent while it runs (a call
-    /// that finishes without ever waiting sends it together with its outcome).
+    /// Before every tool execution (queued as the call starts).
     #[serde(rename = "tool.call")]
     ToolCall,
     /// After a successful execution.

@@ -73,11 +73,17 @@ impl ServerHandle {
     ///
     /// Bound to a non-loopback address (e.g. `0.0.0.0:8080`, in a container) without configured
     /// host names, any `Host` header is accepted; `Origin` is still checked.
+    ///
+    /// # Cancellation safety
+    /// Dropping the future stops serving abruptly; prefer the signals, or `ServerHandle::shutdown`.
     pub async fn serve_http(&self, addr: impl ToSocketAddrs) -> Result<(), ServeError> {
         self.serve_http_with(addr, HttpConfig::default()).await
     }
 
     /// [`serve_http`](Self::serve_http) with a configuration.
+    ///
+    /// # Cancellation safety
+    /// As [`serve_http`](Self::serve_http).
     pub async fn serve_http_with(&self, addr: impl ToSocketAddrs, config: HttpConfig) -> Result<(), ServeError> {
         let signal = shutdown_signal()?;
         let listener = TcpListener::bind(addr).await?;
@@ -166,6 +172,9 @@ impl McpServer {
     /// mcp_server::McpServer::new("hello").serve_http("127.0.0.1:8080").await
     /// # }
     /// ```
+    ///
+    /// # Cancellation safety
+    /// As [`ServerHandle::serve_http`].
     pub async fn serve_http(self, addr: impl ToSocketAddrs) -> Result<(), ServeError> {
         self.build()?.serve_http(addr).await
     }
