@@ -17,9 +17,9 @@ pub(crate) type BackgroundTask = BoxFuture<'static, Result<(), String>>;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StreamControl;
 
-/// The server-wide services a request may use: the client link, shared state and the exception
-/// handlers. Never the session or the server itself.
-#[derive(Clone)]
+/// The services a request may use: the client link, shared state and the exception handlers.
+/// Never the session or the server itself. One per session, shared by its requests (one
+/// reference count to touch per request, not one per service).
 pub(crate) struct Services {
     pub(crate) client: Arc<ClientLink>,
     pub(crate) state: Arc<Extensions>,
@@ -36,7 +36,7 @@ pub(crate) struct RequestParts {
     pub(crate) cancel: CancellationToken,
     pub(crate) reply: Outbound,
     pub(crate) extensions: Option<Arc<Extensions>>,
-    pub(crate) services: Services,
+    pub(crate) services: Arc<Services>,
 }
 
 struct Inner {

@@ -188,7 +188,7 @@ impl Session {
             cancel,
             reply: reply.clone(),
             extensions,
-            services: self.server.services(self),
+            services: Arc::clone(&self.services),
         });
         let s = &*snapshot;
         let frame = match target {

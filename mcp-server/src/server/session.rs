@@ -1,7 +1,7 @@
 //! One client's session: the negotiated revision, the requests in flight, subscriptions.
 
 use super::shared::ServerShared;
-use crate::call::{ClientLink, Outbound};
+use crate::call::{ClientLink, Outbound, Services};
 use crate::jsonrpc::{ErrorObject, RequestId, INVALID_REQUEST, SERVER_ERROR};
 use crate::protocol::ProtocolVersion;
 use serde::Serialize;
@@ -30,6 +30,8 @@ pub(crate) struct Session {
     pub(crate) id: Option<Arc<str>>,
     pub(crate) server: Arc<ServerShared>,
     pub(crate) client: Arc<ClientLink>,
+    /// What each request of this session gets (the client link among them).
+    pub(crate) services: Arc<Services>,
     pub(crate) notify: Outbound,
     pub(crate) cancel: CancellationToken,
     stateless: bool,
@@ -87,11 +89,14 @@ impl Session {
         if let Some(v) = opts.stateless {
             let _ = version.set(v);
         }
+        let client = Arc::new(ClientLink::default());
+        let services = server.services(Arc::clone(&client));
         Self {
             key,
             id: opts.id,
             server,
-            client: Arc::new(ClientLink::default()),
+            client,
+            services,
             notify: opts.notify,
             cancel,
             stateless: opts.stateless.is_some(),

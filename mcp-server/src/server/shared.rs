@@ -1,7 +1,7 @@
 use super::completion::CompletionFn;
 use super::registry::{Parts, Snapshot};
 use super::session::{Session, SessionOptions};
-use crate::call::{ExceptionHandlers, Extensions, Prompt, Resource, ResourceTemplate, Services, Tool};
+use crate::call::{ClientLink, ExceptionHandlers, Extensions, Prompt, Resource, ResourceTemplate, Services, Tool};
 use crate::error::BuildError;
 use crate::middleware::Middleware;
 use crate::protocol::Implementation;
@@ -89,13 +89,9 @@ impl ServerShared {
         map.values().filter_map(Weak::upgrade).collect()
     }
 
-    /// The services every request of `session` gets.
-    pub(crate) fn services(&self, session: &Session) -> Services {
-        Services {
-            client: Arc::clone(&session.client),
-            state: Arc::clone(&self.state),
-            handlers: Arc::clone(&self.handlers),
-        }
+    /// The services the requests of a session with this client get.
+    pub(crate) fn services(&self, client: Arc<ClientLink>) -> Arc<Services> {
+        Arc::new(Services { client, state: Arc::clone(&self.state), handlers: Arc::clone(&self.handlers) })
     }
 }
 
