@@ -1,6 +1,9 @@
 //! `BackgroundTasks` (issue 3, item 6): tasks run after the response was written, in order; a
 //! failing or panicking task is logged and the rest still run; shutdown drains them within its
 //! deadline.
+//!
+//! All on Tokio's paused clock: it moves only when every task waits, so the tasks' sleeps and the
+//! shutdown deadline play out in the same order on any machine, and durations are exact.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 const LATEST: &str = mcp_server::protocol::ProtocolVersion::LATEST.as_str();
@@ -9,8 +12,9 @@ use mcp_server::{tool, BackgroundTasks, McpServer, ServerHandle, State};
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
+use tokio::time::Instant;
 
 /// What the tools' background tasks record, and a gate that holds the slow one.
 struct Probe {
@@ -35,17 +39,21 @@ impl Probe {
         self.log.lock().unwrap().clone()
     }
 
-    /// Waits (up to 5 s) until the log has `n` entries.
+    /// Waits until the log has `n` entries, or (paused clock) until nothing is left that could
+    /// add one; returns the log either way.
     async fn wait_len(&self, n: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let notified = self.changed.notified();
-            let log = self.log();
-            if log.len() >= n || Instant::now() >= deadline {
-                return log;
+        let grown = async {
+            loop {
+                // Created before the check: `notify_waiters` reaches it from then on.
+                let notified = self.changed.notified();
+                if self.log().len() >= n {
+                    return;
+                }
+                notified.await;
             }
-            let _ = tokio::time::timeout(Duration::from_millis(50), notified).await;
-        }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(60), grown).await;
+        self.log()
     }
 }
 
@@ -135,7 +143,7 @@ impl Write for Capture {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn the_client_has_its_response_while_the_task_still_runs() {
     let probe = Arc::new(Probe::default());
     let handle = server(Arc::clone(&probe), Duration::from_secs(5));
@@ -145,13 +153,14 @@ async fn the_client_has_its_response_while_the_task_still_runs() {
     assert_eq!(r["content"][0]["text"], "accepted");
     // The response is here; the task starts (after the write) and is held at the gate.
     assert_eq!(probe.wait_len(1).await, ["started"]);
+    // Everything else has run (the clock moved): the task is still held.
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(probe.log(), ["started"], "still running after the client got its answer");
     probe.gate.add_permits(1);
     assert_eq!(probe.wait_len(2).await, ["started", "finished"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn tasks_run_in_the_order_added() {
     let probe = Arc::new(Probe::default());
     let handle = server(Arc::clone(&probe), Duration::from_secs(5));
@@ -160,7 +169,7 @@ async fn tasks_run_in_the_order_added() {
     assert_eq!(probe.wait_len(3).await, ["task 1", "task 2", "task 3"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_failing_or_panicking_task_is_logged_and_the_rest_still_run() {
     let logs = captured_logs();
     let probe = Arc::new(Probe::default());
@@ -177,7 +186,7 @@ async fn a_failing_or_panicking_task_is_logged_and_the_rest_still_run() {
     assert!(panicked.contains("ERROR") && panicked.contains("bg-panic-marker"), "{text}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn shutdown_drains_background_tasks() {
     let probe = Arc::new(Probe::default());
     let handle = server(Arc::clone(&probe), Duration::from_secs(5));
@@ -187,10 +196,10 @@ async fn shutdown_drains_background_tasks() {
     let start = Instant::now();
     handle.shutdown().await;
     assert_eq!(probe.log(), ["slept 300"], "shutdown waited for the task");
-    assert!(start.elapsed() < Duration::from_secs(2));
+    assert_eq!(start.elapsed(), Duration::from_millis(300), "and returned as soon as it finished");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn shutdown_gives_up_at_its_deadline() {
     let probe = Arc::new(Probe::default());
     let handle = server(Arc::clone(&probe), Duration::from_millis(200));
@@ -198,7 +207,6 @@ async fn shutdown_gives_up_at_its_deadline() {
     client.call_tool("sleepy", json!({ "ms": 10_000 })).await.unwrap();
     let start = Instant::now();
     handle.shutdown().await;
-    let took = start.elapsed();
-    assert!(took >= Duration::from_millis(150) && took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(start.elapsed(), Duration::from_millis(200), "shutdown returned at its deadline");
     assert!(probe.log().is_empty(), "the 10 s task did not hold shutdown hostage");
 }

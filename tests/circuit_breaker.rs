@@ -1,5 +1,9 @@
 //! `CircuitBreakerMiddleware` through the wire: what a client sees in each state, the seed's
-//! `SERVICE_UNAVAILABLE` handler, and correctness under the multi-threaded runtime.
+//! `SERVICE_UNAVAILABLE` handler, and correctness with a thousand calls in flight.
+//!
+//! The breaker reads Tokio's clock, so these tests run on a paused one and move it with
+//! `tokio::time::advance`: a state or a retry hint never depends on how fast the machine is. The
+//! one multi-threaded test uses a recovery timeout no run can reach.
 #![allow(clippy::unwrap_used)]
 
 use mcp_server::protocol::ResourceContents;
@@ -77,9 +81,10 @@ fn breaker(threshold: u32, recovery: Duration) -> CircuitBreakerMiddleware {
     CircuitBreakerMiddleware::new().failure_threshold(threshold).recovery_timeout(recovery)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn open_circuit_on_the_wire_and_recovery() {
-    let cb = breaker(3, Duration::from_millis(300));
+    let recovery = Duration::from_millis(300);
+    let cb = breaker(3, recovery);
     let (server, upstream) = server(&cb);
     let client = TestClient::connect(server).await.unwrap();
     let failed = call(&client, "fail").await;
@@ -113,7 +118,12 @@ async fn open_circuit_on_the_wire_and_recovery() {
     );
     assert_eq!(upstream.calls.load(Ordering::SeqCst), 3, "rejected calls never reach the upstream");
 
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    // Rejected for the whole recovery timeout (the clock has not moved since the circuit opened).
+    tokio::time::advance(recovery - Duration::from_millis(1)).await;
+    assert_eq!(cb.get_state("charge"), CircuitState::Open);
+    assert_eq!(code(&call(&client, "ok").await), "CIRCUIT_OPEN");
+    assert_eq!(upstream.calls.load(Ordering::SeqCst), 3);
+    tokio::time::advance(Duration::from_millis(1)).await;
     assert_eq!(cb.get_state("charge"), CircuitState::HalfOpen);
     let probe = call(&client, "ok").await;
     assert_eq!(probe["content"][0]["text"], "charged");
@@ -122,7 +132,7 @@ async fn open_circuit_on_the_wire_and_recovery() {
     assert_eq!(code(&call(&client, "ok").await), "<success>");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_user_handler_replaces_circuit_open_with_service_unavailable() {
     let cb = breaker(2, Duration::from_secs(60));
     let (server, _) = server(&cb);
@@ -138,7 +148,7 @@ async fn a_user_handler_replaces_circuit_open_with_service_unavailable() {
     assert_eq!(cb.get_state("charge"), CircuitState::Open);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn domain_errors_never_open_the_circuit() {
     let cb = breaker(2, Duration::from_secs(60));
     let (server, upstream) = server(&cb);
@@ -161,7 +171,7 @@ async fn domain_errors_never_open_the_circuit() {
     assert_eq!(upstream.calls.load(Ordering::SeqCst), 23);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn resources_never_go_through_the_breaker() {
     let reads = Arc::new(AtomicUsize::new(0));
     let r = Arc::clone(&reads);
@@ -186,9 +196,10 @@ async fn resources_never_go_through_the_breaker() {
     assert_eq!(cb.get_state("status://upstream"), CircuitState::Closed);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_stale_success_does_not_close_the_circuit_while_the_probe_is_in_flight() {
-    let cb = breaker(2, Duration::from_millis(200));
+    let recovery = Duration::from_millis(200);
+    let cb = breaker(2, recovery);
     let (server, upstream) = server(&cb);
     let client = TestClient::connect(server).await.unwrap();
     // Admitted while closed; it succeeds only once released.
@@ -199,7 +210,7 @@ async fn a_stale_success_does_not_close_the_circuit_while_the_probe_is_in_flight
     call(&client, "fail").await;
     call(&client, "fail").await;
     assert_eq!(cb.get_state("charge"), CircuitState::Open);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    tokio::time::advance(recovery).await;
     let probe = client.start_tool_call("charge", json!({"mode": "gated_fail"})).await;
     while upstream.calls.load(Ordering::SeqCst) < 4 {
         tokio::task::yield_now().await;
@@ -217,17 +228,26 @@ async fn a_stale_success_does_not_close_the_circuit_while_the_probe_is_in_flight
     assert_eq!(upstream.calls.load(Ordering::SeqCst), 4);
 }
 
-/// Fires `n` concurrent calls; results arrive on the channel as they complete.
+/// Fires `n` concurrent calls, their starts spread over [`SPREAD_MS`] so that calls keep arriving
+/// while others fail, open the circuit or probe; results arrive on the channel as they complete.
 fn fire(client: &TestClient, n: usize, mode: &'static str) -> mpsc::UnboundedReceiver<Value> {
     let (tx, rx) = mpsc::unbounded_channel();
-    for _ in 0..n {
+    for i in 0..n {
         let (client, tx) = (client.clone(), tx.clone());
+        let delay = i as u64 % SPREAD_MS;
         tokio::spawn(async move {
+            if delay > 0 {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            }
             let _ = tx.send(call(&client, mode).await);
         });
     }
     rx
 }
+
+/// Over how many milliseconds [`fire`] spreads its calls: longer than a `slow_fail` call, so the
+/// later ones arrive after the circuit opened.
+const SPREAD_MS: u64 = 20;
 
 async fn collect(rx: &mut mpsc::UnboundedReceiver<Value>, n: usize) -> Vec<Value> {
     let mut out = Vec::with_capacity(n);
@@ -241,7 +261,11 @@ fn count(results: &[Value], wanted: &str) -> usize {
     results.iter().filter(|r| code(r) == wanted).count()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+/// A thousand calls in flight at each transition, on the paused clock: one thread, but the calls
+/// interleave at every await (admission, the upstream's sleep, the gate, every frame), and the
+/// clock only moves when every call is waiting, so each phase ends in a state that can be asserted
+/// exactly.
+#[tokio::test(start_paused = true)]
 async fn thousands_of_concurrent_calls_across_the_transitions() {
     const N: usize = 1000;
     let recovery = Duration::from_secs(1);
@@ -256,20 +280,18 @@ async fn thousands_of_concurrent_calls_across_the_transitions() {
     assert_eq!(failed + rejected, N, "every call is either an upstream error or rejected");
     assert_eq!(upstream.calls.load(Ordering::SeqCst), failed, "each admitted call reached the upstream once");
     assert!(failed >= 5, "at least the threshold reached the upstream ({failed})");
+    assert!(rejected > 0, "calls arriving after the circuit opened are rejected");
     assert_eq!(cb.get_state("charge"), CircuitState::Open);
 
-    // 2. Still open: N calls are rejected at once. (Should the recovery timeout pass meanwhile on
-    //    a slow machine, a single failing probe may go through and re-open the circuit.)
+    // 2. Still open (the clock moved only SPREAD_MS): N calls are rejected, none reaches the upstream.
     let before = upstream.calls.load(Ordering::SeqCst);
     let results = collect(&mut fire(&client, N, "fail"), N).await;
-    let probes = upstream.calls.load(Ordering::SeqCst) - before;
-    assert!(probes <= 1, "{probes} calls reached the upstream of an open circuit");
-    assert_eq!(count(&results, "CIRCUIT_OPEN"), N - probes);
+    assert_eq!(upstream.calls.load(Ordering::SeqCst), before, "no call reached the upstream of an open circuit");
+    assert_eq!(count(&results, "CIRCUIT_OPEN"), N);
     assert_eq!(cb.get_state("charge"), CircuitState::Open);
-    let before = upstream.calls.load(Ordering::SeqCst);
 
     // 3. Half-open: of N concurrent calls exactly one probe passes; it is held until the rest answered.
-    tokio::time::sleep(recovery + Duration::from_millis(50)).await;
+    tokio::time::advance(recovery).await;
     assert_eq!(cb.get_state("charge"), CircuitState::HalfOpen);
     let mut rx = fire(&client, N, "gated_ok");
     let early = collect(&mut rx, N - 1).await;
@@ -288,10 +310,13 @@ async fn thousands_of_concurrent_calls_across_the_transitions() {
     assert_eq!((cb.get_state("charge"), cb.consecutive_failures("charge")), (CircuitState::Closed, 0));
 
     // 5. A failing probe under load: re-opens, again with exactly one call reaching the upstream.
+    let before = upstream.calls.load(Ordering::SeqCst);
     let results = collect(&mut fire(&client, N, "slow_fail"), N).await;
     let failed = count(&results, "UPSTREAM_ERROR");
     assert_eq!(failed + count(&results, "CIRCUIT_OPEN"), N);
-    tokio::time::sleep(recovery + Duration::from_millis(50)).await;
+    assert_eq!(upstream.calls.load(Ordering::SeqCst), before + failed);
+    assert!((5..N).contains(&failed), "{failed} calls reached the upstream: at least the threshold, not the late ones");
+    tokio::time::advance(recovery).await;
     let before = upstream.calls.load(Ordering::SeqCst);
     let mut rx = fire(&client, N, "gated_fail");
     let early = collect(&mut rx, N - 1).await;
@@ -299,5 +324,38 @@ async fn thousands_of_concurrent_calls_across_the_transitions() {
     upstream.gate.add_permits(1);
     assert_eq!(code(&collect(&mut rx, 1).await[0]), "UPSTREAM_ERROR");
     assert_eq!(upstream.calls.load(Ordering::SeqCst), before + 1, "exactly one probe");
+    assert_eq!(cb.get_state("charge"), CircuitState::Open);
+    // A failed probe re-opens for a full timeout, counted from its failure.
+    tokio::time::advance(recovery - Duration::from_millis(1)).await;
     assert_eq!(cb.get_state("charge"), CircuitState::Open, "a failed probe re-opens for a full timeout");
+    tokio::time::advance(Duration::from_millis(1)).await;
+    assert_eq!(cb.get_state("charge"), CircuitState::HalfOpen);
+}
+
+/// The same calls on four worker threads, so that admissions and results race for real. The
+/// recovery timeout is an hour, out of reach of any run: only the failures move the circuit, and
+/// the half-open transitions are left to the paused-clock test above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thousands_of_parallel_calls_open_reject_and_reset_consistently() {
+    const N: usize = 1000;
+    let cb = breaker(5, Duration::from_secs(3600));
+    let (server, upstream) = server(&cb);
+    let client = TestClient::connect(server.max_in_flight(N)).await.unwrap();
+
+    let results = collect(&mut fire(&client, N, "slow_fail"), N).await;
+    let (failed, rejected) = (count(&results, "UPSTREAM_ERROR"), count(&results, "CIRCUIT_OPEN"));
+    assert_eq!(failed + rejected, N, "every call is either an upstream error or rejected");
+    assert_eq!(upstream.calls.load(Ordering::SeqCst), failed, "each admitted call reached the upstream once");
+    assert!(failed >= 5, "at least the threshold reached the upstream ({failed})");
+    assert_eq!(cb.get_state("charge"), CircuitState::Open);
+
+    let results = collect(&mut fire(&client, N, "fail"), N).await;
+    assert_eq!(count(&results, "CIRCUIT_OPEN"), N);
+    assert_eq!(upstream.calls.load(Ordering::SeqCst), failed, "no call reached the upstream of an open circuit");
+
+    cb.reset("charge");
+    let results = collect(&mut fire(&client, N, "ok"), N).await;
+    assert_eq!(count(&results, "<success>"), N);
+    assert_eq!(upstream.calls.load(Ordering::SeqCst), failed + N);
+    assert_eq!((cb.get_state("charge"), cb.consecutive_failures("charge")), (CircuitState::Closed, 0));
 }

@@ -1,6 +1,10 @@
 //! Injected parameters and concurrency (issue 2, items 9 and 10): `RequestContext` fields,
 //! cancellation (no response), progress (no-op without a token, token type preserved), `State<T>`,
 //! background tasks, and requests of one session running concurrently.
+//!
+//! Every test runs on Tokio's paused clock (see `support`): it moves only when every task waits,
+//! so a wait for something that must happen runs out only when it no longer can, and a wait for
+//! something that must not happen ends only once nothing else could run.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod support;
@@ -152,6 +156,7 @@ fn server() -> McpServer {
     fixture().server
 }
 
+/// Polls `f` on the paused clock until it holds.
 async fn eventually(what: &str, f: impl Fn() -> bool) {
     for _ in 0..200 {
         if f() {
@@ -162,7 +167,7 @@ async fn eventually(what: &str, f: impl Fn() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn request_context_carries_ids_meta_and_the_negotiated_version() {
     let handle = server().build().unwrap();
     let mut wire = Wire::initialized(&handle, "2025-03-26").await;
@@ -191,7 +196,7 @@ async fn request_context_carries_ids_meta_and_the_negotiated_version() {
     assert_eq!(seen["sampling"], true);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_cancelled_request_gets_no_response_and_the_tool_stops() {
     let Fixture { server, probe, .. } = fixture();
     let client = TestClient::connect(server).await.unwrap();
@@ -207,7 +212,7 @@ async fn a_cancelled_request_gets_no_response_and_the_tool_stops() {
     assert_eq!(client.request("ping", json!({})).await.unwrap(), json!({}));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn cancellation_on_the_wire() {
     let handle = server().build().unwrap();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -226,7 +231,7 @@ async fn cancellation_on_the_wire() {
     assert!(wire.skipped.is_empty(), "{:?}", wire.skipped);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn progress_is_a_no_op_without_a_token_and_keeps_the_tokens_type() {
     let client = TestClient::connect(server()).await.unwrap();
     // Without a token: no notifications at all.
@@ -261,7 +266,7 @@ async fn progress_is_a_no_op_without_a_token_and_keeps_the_tokens_type() {
     assert!(wire.take_notifications("notifications/progress").is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn state_is_shared_across_calls_and_sessions() {
     let handle = server().build().unwrap();
     let a = TestClient::connect_handle(&handle, "2025-11-25").await.unwrap();
@@ -273,14 +278,15 @@ async fn state_is_shared_across_calls_and_sessions() {
     assert_eq!(tool_error(&a.call_tool("orphan", json!({})).await.unwrap()), masked_internal());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_slow_request_never_blocks_the_session() {
     let Fixture { server, gate, .. } = fixture();
     let client = TestClient::connect(server).await.unwrap();
     let blocked = client.start_tool_call("gated", json!({})).await;
     for _ in 0..5 {
+        // Only runs out (the clock being paused) if the ping could never be answered.
         let ping = tokio::time::timeout(Duration::from_secs(2), client.request("ping", json!({}))).await;
-        assert_eq!(ping.unwrap().unwrap(), json!({}));
+        assert_eq!(ping.expect("a ping is answered while the gated call waits").unwrap(), json!({}));
         assert!(client.call_tool("hit", json!({})).await.is_ok());
     }
     // Two calls that can only finish together: they must run at the same time.
@@ -292,7 +298,7 @@ async fn a_slow_request_never_blocks_the_session() {
     assert_eq!(blocked.response().await.unwrap()["content"][0]["text"], "through");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn background_tasks_run_after_the_response() {
     let Fixture { server, probe, .. } = fixture();
     let client = TestClient::connect(server).await.unwrap();

@@ -1,5 +1,8 @@
 //! Logging (issue 2, item 7): `logging/setLevel` answers `{}`, and a tool's `Logger` sends
 //! `notifications/message` filtered by the level the client set, per session.
+//!
+//! Every test runs on Tokio's paused clock, so a wait on the wire (`support::PATIENCE`) runs out
+//! only when the frame can no longer come, never because the machine is slow.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod support;
@@ -36,7 +39,7 @@ fn levels(logs: &[Value]) -> Vec<&str> {
     logs.iter().map(|l| l["level"].as_str().unwrap()).collect()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn set_level_answers_exactly_an_empty_object() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -53,7 +56,7 @@ async fn set_level_answers_exactly_an_empty_object() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn messages_are_filtered_by_the_clients_level() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -79,7 +82,7 @@ async fn messages_are_filtered_by_the_clients_level() {
     assert!(logs.is_empty(), "{logs:?}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn each_session_has_its_own_level() {
     let handle = server();
     let mut quiet = Wire::initialized(&handle, "2025-11-25").await;
@@ -90,7 +93,7 @@ async fn each_session_has_its_own_level() {
     assert_eq!(messages(&mut loud, 2).await.0.len(), 5);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn log_messages_travel_before_the_response() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;

@@ -2,6 +2,10 @@
 //! the token is echoed with its exact JSON type, reports are no-ops without a token; `check()`
 //! ends a tool, `wait(timeout)` tells cancellation from timeout, a cancelled call gets no response
 //! and is neither success nor failure, and the server keeps answering pings meanwhile.
+//!
+//! Tests that involve time run on Tokio's paused clock: it moves only when every task waits, so
+//! "no response" is checked over more (virtual) time than the tool would need to answer, and
+//! durations are exact.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 use mcp_server::middleware::{from_fn, Next};
@@ -12,7 +16,8 @@ use mcp_server::{tool, CancellationToken, Cancelled, FailureKind, McpServer, Pro
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// Report a fixed sequence with steps backwards and repeats; say whether progress is enabled.
 #[tool]
@@ -130,7 +135,7 @@ async fn without_a_token_reports_are_silent_no_ops() {
     assert!(progress_messages(&client).is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn check_returns_an_error_that_ends_the_tool() {
     // Called directly (the #[tool] fn stays a plain fn): a cancelled token ends it at the next check.
     let seen = Arc::new(Seen::default());
@@ -146,20 +151,20 @@ async fn check_returns_an_error_that_ends_the_tool() {
     while seen.chunks.load(Ordering::Relaxed) < 3 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let at_cancel = seen.chunks.load(Ordering::Relaxed);
     call.cancel("user changed their mind").await;
-    assert!(call.response_within(Duration::from_millis(300)).await.is_none(), "a cancelled call gets no response");
-    let after = seen.chunks.load(Ordering::Relaxed);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(seen.chunks.load(Ordering::Relaxed), after, "the tool stopped");
-    assert!(after < 500);
+    // Longer than the 500 chunks would take: a call that was not stopped would answer meanwhile.
+    assert!(call.response_within(Duration::from_secs(20)).await.is_none(), "a cancelled call gets no response");
+    assert_eq!(seen.chunks.load(Ordering::Relaxed), at_cancel, "the tool stopped at the cancellation");
+    assert!(at_cancel < 500);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn wait_is_true_when_cancelled_and_false_on_timeout() {
     let token = CancellationToken::standalone();
     let start = Instant::now();
     assert!(!token.wait(Duration::from_millis(50)).await);
-    assert!(start.elapsed() >= Duration::from_millis(50));
+    assert_eq!(start.elapsed(), Duration::from_millis(50), "waits the whole timeout");
     let t = token.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -167,7 +172,7 @@ async fn wait_is_true_when_cancelled_and_false_on_timeout() {
     });
     let start = Instant::now();
     assert!(token.wait(Duration::from_secs(10)).await);
-    assert!(start.elapsed() < Duration::from_secs(5), "returns as soon as cancelled");
+    assert_eq!(start.elapsed(), Duration::from_millis(20), "returns as soon as cancelled");
 
     let (client, seen) = setup().await;
     let r = client.call_tool("poll_for_updates", json!({ "timeout_ms": 30 })).await.unwrap();
@@ -175,11 +180,11 @@ async fn wait_is_true_when_cancelled_and_false_on_timeout() {
     let call = client.start_tool_call("poll_for_updates", json!({ "timeout_ms": 10_000 })).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     call.cancel("stop polling").await;
-    assert!(call.response_within(Duration::from_millis(300)).await.is_none());
+    assert!(call.response_within(Duration::from_secs(20)).await.is_none(), "not even once the wait ran out");
     assert_eq!(*seen.waits.lock().unwrap(), [false, true]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_cancelled_call_is_neither_success_nor_failure() {
     let (client, seen) = setup().await;
     client.call_tool("nap", json!({ "ms": 1 })).await.unwrap();
@@ -193,14 +198,15 @@ async fn a_cancelled_call_is_neither_success_nor_failure() {
         .await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     client.notify("notifications/cancelled", json!({ "requestId": "nap-1", "reason": "no longer needed" })).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Past the nap's end: an answer, had the call not been stopped, would be in `messages()` by now.
+    tokio::time::sleep(Duration::from_secs(20)).await;
     let answered: Vec<Value> = client.messages().into_iter().filter(|m| m["id"] == "nap-1").collect();
     assert!(answered.is_empty(), "no result and no error for a cancelled request: {answered:?}");
     let outcomes = seen.outcomes.lock().unwrap().clone();
     assert_eq!(outcomes, [Ok(()), Err(FailureKind::Cancelled)], "seen by middleware as Cancelled");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn ping_answers_while_a_slow_tool_runs() {
     let (client, _) = setup().await;
     let call = client.start_tool_call("nap", json!({ "ms": 5_000 })).await;
@@ -208,6 +214,8 @@ async fn ping_answers_while_a_slow_tool_runs() {
     let start = Instant::now();
     let pong = client.request("ping", json!({})).await.unwrap();
     assert_eq!(pong, json!({}));
-    assert!(start.elapsed() < Duration::from_secs(1), "ping took {:?}", start.elapsed());
+    // The paused clock moves only when every task waits: a ping queued behind the nap would see
+    // the nap's 5 s go by.
+    assert!(start.elapsed() < Duration::from_secs(5), "the ping waited for the tool");
     call.cancel("done testing").await;
 }

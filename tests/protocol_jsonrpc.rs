@@ -1,5 +1,9 @@
 //! JSON-RPC 2.0 on the wire (issue 2, item 2): id types, error codes, batches, frame limits,
 //! notifications, and robustness against bad input.
+//!
+//! The tests run on Tokio's paused clock (see `support`): a wait for a frame runs out only when
+//! the frame can no longer come, and silence means "nothing came before the server was idle".
+//! One test runs on worker threads, and says why.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod support;
@@ -46,7 +50,7 @@ fn server() -> ServerHandle {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ids_are_echoed_with_their_exact_json_type() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -69,7 +73,7 @@ async fn ids_are_echoed_with_their_exact_json_type() {
     assert_eq!((msg["id"].clone(), error_code(&msg)), (json!(99), -32601));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn null_and_malformed_ids_are_rejected() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -82,7 +86,7 @@ async fn null_and_malformed_ids_are_rejected() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_error_code_path() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -140,7 +144,7 @@ async fn every_error_code_path() {
     assert!(!msg.to_string().contains("exploded"), "{msg}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn batches_only_under_2025_03_26() {
     let handle = server();
     let batch = r#"[
@@ -181,7 +185,7 @@ async fn batches_only_under_2025_03_26() {
     assert_eq!((error_code(&msg), msg["id"].clone()), (-32600, Value::Null), "{msg}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn oversized_frames_get_an_error_and_the_session_survives() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -196,7 +200,7 @@ async fn oversized_frames_get_an_error_and_the_session_survives() {
     assert_eq!(echoed["content"][0]["text"], "small");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn notifications_never_get_a_reply() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -221,13 +225,14 @@ async fn notifications_never_get_a_reply() {
     assert!(wire.skipped.is_empty(), "{:?}", wire.skipped);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_request_id_in_flight_cannot_be_reused() {
     let handle = server();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
     let nap = json!({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"nap","arguments":{"ms":300}}});
     wire.send_json(&nap).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Frames are admitted in order, so the nap holds id 5 when the ping comes; on the paused clock
+    // it cannot end before the ping was answered, however slow the machine.
     wire.send(r#"{"jsonrpc":"2.0","id":5,"method":"ping"}"#).await;
     let first = wire.recv().await;
     assert_eq!((error_code(&first), first["id"].clone()), (-32600, json!(5)), "{first}");
@@ -238,7 +243,9 @@ async fn a_request_id_in_flight_cannot_be_reused() {
 }
 
 /// A burst of good and bad frames: every good request gets exactly its answer, nothing panics,
-/// and the session keeps working.
+/// and the session keeps working. On worker threads, so that the requests really run in
+/// parallel; nothing here depends on timing (every answer must come, and each wait for one has
+/// `PATIENCE`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_never_drops_another_requests_response() {
     let handle = server();
@@ -295,7 +302,7 @@ async fn bad_input_never_drops_another_requests_response() {
 
 /// The newline-delimited framing (what stdio uses), over an in-process byte stream: an oversized
 /// line is rejected without being buffered, CRLF and blank lines are fine, EOF ends the session.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn oversized_lines_on_a_byte_stream() {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let handle = server();

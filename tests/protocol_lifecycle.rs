@@ -1,5 +1,8 @@
 //! The lifecycle (issue 2, item 3): version negotiation, capabilities derived from registrations,
 //! `serverInfo`, instructions, `ping`, and requests before `initialize`.
+//!
+//! Every test runs on Tokio's paused clock, so a wait on the wire (`support::PATIENCE`) runs out
+//! only when the frame can no longer come, never because the machine is slow.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod support;
@@ -40,7 +43,7 @@ async fn capabilities(server: McpServer, version: &str) -> Value {
     wire.initialize(version).await["result"]["capabilities"].clone()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn negotiates_every_supported_revision_and_answers_the_latest_otherwise() {
     let handle = full();
     for version in ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"] {
@@ -59,7 +62,7 @@ async fn negotiates_every_supported_revision_and_answers_the_latest_otherwise() 
     assert_eq!(client.call_tool("echo", json!({"text": "x"})).await.unwrap()["content"][0]["text"], "x");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn initialize_result_carries_the_users_identity_and_instructions() {
     let handle = full();
     let mut wire = Wire::open(&handle);
@@ -74,7 +77,7 @@ async fn initialize_result_carries_the_users_identity_and_instructions() {
     assert!(result.get("instructions").is_none(), "{result}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn capabilities_follow_registrations() {
     let none = capabilities(McpServer::new("empty"), "2025-11-25").await;
     assert_eq!(none, json!({"logging": {}}));
@@ -110,7 +113,7 @@ async fn capabilities_follow_registrations() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ping_returns_exactly_an_empty_object() {
     let handle = full();
     let mut wire = Wire::open(&handle);
@@ -124,7 +127,7 @@ async fn ping_returns_exactly_an_empty_object() {
     assert_eq!(wire.recv_text().await, r#"{"jsonrpc":"2.0","id":2,"result":{}}"#);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn requests_before_initialize_are_errors() {
     let handle = full();
     let mut wire = Wire::open(&handle);
@@ -148,7 +151,7 @@ async fn requests_before_initialize_are_errors() {
     assert_eq!(tools["tools"][0]["name"], "echo");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn initialize_is_answered_once_per_session() {
     let handle = full();
     let mut wire = Wire::initialized(&handle, "2025-06-18").await;
@@ -160,7 +163,7 @@ async fn initialize_is_answered_once_per_session() {
     assert_eq!(wire.result(json!(2), "ping", json!({})).await, json!({}));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn initialize_needs_a_protocol_version() {
     let handle = full();
     let mut wire = Wire::open(&handle);

@@ -1,6 +1,9 @@
 //! Resources and prompts on the wire (issue 2, items 5 and 6): list / read / templates, not found,
 //! subscriptions and `notifications/resources/updated`, `list_changed`, prompts with arguments and
 //! `completion/complete`.
+//!
+//! Every test runs on Tokio's paused clock (see `support`): a wait for a frame runs out only when
+//! the frame can no longer come, and silence means "nothing came before the server was idle".
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod support;
@@ -73,7 +76,7 @@ fn rpc_error(r: Result<Value, ClientError>) -> mcp_server::jsonrpc::ErrorObject 
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn resources_list_read_and_templates() {
     let client = TestClient::connect(server()).await.unwrap();
     let resources = client.list_all("resources/list", "resources").await.unwrap();
@@ -100,7 +103,7 @@ async fn resources_list_read_and_templates() {
     assert_eq!(data["contents"][0]["text"], r#"{"id":"42"}"#);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unknown_resources_are_not_found() {
     let handle = server().build().unwrap();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -112,7 +115,7 @@ async fn unknown_resources_are_not_found() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn subscriptions_reach_subscribers_only() {
     let handle = server().build().unwrap();
     let mut subscriber = Wire::initialized(&handle, "2025-11-25").await;
@@ -144,11 +147,12 @@ async fn subscriptions_reach_subscribers_only() {
     let mut leaving = Wire::initialized(&handle, "2025-11-25").await;
     leaving.result(json!(1), "resources/subscribe", json!({"uri": "test://logo"})).await;
     drop(leaving);
+    // On the paused clock this returns only once every task is idle: the server has seen the close.
     tokio::time::sleep(support::QUIET).await;
     assert_eq!(handle.notify_resource_updated("test://logo"), 0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn registration_changes_send_list_changed() {
     let handle: ServerHandle = server().build().unwrap();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -181,7 +185,7 @@ async fn registration_changes_send_list_changed() {
     uninitialized.assert_quiet().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn prompts_list_and_get() {
     let client = TestClient::connect(server()).await.unwrap();
     let prompts = client.list_all("prompts/list", "prompts").await.unwrap();
@@ -210,7 +214,7 @@ async fn prompts_list_and_get() {
     assert_eq!(rpc_error(client.request("prompts/get", json!({"name": "review"})).await).code, -32602);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn completion_defaults_to_an_empty_list() {
     let client = TestClient::connect(server()).await.unwrap();
     let params = json!({"ref": {"type": "ref/prompt", "name": "review"}, "argument": {"name": "style", "value": "b"}});
@@ -218,7 +222,7 @@ async fn completion_defaults_to_an_empty_list() {
     assert_eq!(result, json!({"completion": {"values": [], "total": 0, "hasMore": false}}));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn completion_uses_the_hook() {
     let server = server().completion(|_ctx, req| async move {
         let options: Vec<String> = match (&req.reference, req.argument.as_str()) {

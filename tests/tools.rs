@@ -1,5 +1,8 @@
 //! Tools on the wire (issue 2, item 4): listing with pagination, calling, argument validation,
 //! titles and annotations, structured output and every content type.
+//!
+//! Every test runs on Tokio's paused clock, so a wait on the wire (`support::PATIENCE`) runs out
+//! only when the frame can no longer come, never because the machine is slow.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod support;
@@ -84,7 +87,7 @@ fn rpc_code(r: Result<Value, ClientError>) -> i64 {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn list_follows_opaque_cursors() {
     let handle: ServerHandle = server().page_size(2).build().unwrap();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -119,7 +122,7 @@ async fn list_follows_opaque_cursors() {
     assert_eq!(client.list_tools().await.unwrap().len(), 6);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn definitions_carry_title_annotations_and_schemas() {
     let tools = client().await.list_tools().await.unwrap();
     let by_name = |name: &str| tools.iter().find(|t| t["name"] == name).cloned().unwrap();
@@ -156,7 +159,7 @@ async fn definitions_carry_title_annotations_and_schemas() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn missing_or_null_arguments_mean_an_empty_object() {
     let handle = server().build().unwrap();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;
@@ -172,7 +175,7 @@ async fn missing_or_null_arguments_mean_an_empty_object() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unknown_tools_are_invalid_params() {
     let client = client().await;
     let err = client.call_tool("nope", json!({})).await;
@@ -184,7 +187,7 @@ async fn unknown_tools_are_invalid_params() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn validation_failures_name_the_field() {
     let client = client().await;
     let cases = [
@@ -207,7 +210,7 @@ async fn validation_failures_name_the_field() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn structured_output_comes_with_the_same_json_as_text() {
     let client = client().await;
     let result = client.call_tool("shift", json!({"point": {"x": 1, "y": 2}, "label": "p"})).await.unwrap();
@@ -228,7 +231,7 @@ async fn structured_output_comes_with_the_same_json_as_text() {
     assert_eq!(count, json!({"content": [{"type": "text", "text": "5"}]}));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_content_type_has_its_wire_shape() {
     let client = client().await;
     let block = |r: Value| r["content"][0].clone();

@@ -3,6 +3,14 @@
 //! [`Wire`] speaks raw JSON-RPC text over the in-memory transport (`ServerHandle::connect_memory`),
 //! so tests can assert the exact bytes a client receives (id types, batch arrays, `null` ids);
 //! `mcp_server::testing::TestClient` is used wherever a parsed view is enough.
+//!
+//! Time: everything here runs in-process (no sockets), so the tests run on Tokio's paused clock
+//! (`#[tokio::test(start_paused = true)]`). A paused clock only moves when every task is idle,
+//! which turns "no frame within [`PATIENCE`]" into "the frame can no longer come" and "nothing
+//! arrived within [`QUIET`]" into "nothing arrived before the server had nothing left to do" —
+//! true or false whatever the CPU load. [`Wire::recv_within`] and [`Wire::assert_quiet`] refuse
+//! to run on a running clock; on one (a multi-threaded test), `PATIENCE` is a generous budget
+//! for frames that must come.
 #![allow(dead_code, reason = "each test binary uses a different subset of these helpers")]
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers fail the test loudly")]
 
@@ -11,10 +19,27 @@ use mcp_server::ServerHandle;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-/// How long a test waits for a frame that must come.
+/// How long a test waits for a frame that must come. With a paused clock the wait only runs out
+/// once the runtime is idle, i.e. when the frame can no longer come.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
-/// How long a test waits to be sure that a frame does not come.
+/// How long (in paused time) a test waits to be sure that a frame does not come; whatever a timer
+/// due sooner would send still arrives within it.
 pub(crate) const QUIET: Duration = Duration::from_millis(150);
+
+/// Fails the test unless the Tokio clock is paused: on a running clock, a frame that does not
+/// arrive within a budget may merely be late (a loaded machine), so silence proves nothing.
+pub(crate) fn assert_clock_paused() {
+    let frozen = tokio::time::Instant::now();
+    let real = std::time::Instant::now();
+    while real.elapsed().is_zero() {
+        std::hint::spin_loop();
+    }
+    assert_eq!(
+        tokio::time::Instant::now(),
+        frozen,
+        "waiting for silence needs a paused clock: use #[tokio::test(start_paused = true)]"
+    );
+}
 
 /// A raw in-memory connection: frames in, frames out, nothing interpreted.
 pub(crate) struct Wire {
@@ -75,12 +100,14 @@ impl Wire {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("server sent invalid JSON ({e}): {text}"))
     }
 
-    /// The next frame if one comes within `wait`.
+    /// The next frame if one comes within `wait` of paused time (see [`assert_clock_paused`]).
     pub(crate) async fn recv_within(&mut self, wait: Duration) -> Option<String> {
+        assert_clock_paused();
         tokio::time::timeout(wait, self.transport.rx.recv()).await.ok().flatten()
     }
 
-    /// Asserts that nothing arrives for [`QUIET`].
+    /// Asserts that nothing arrives before the runtime is idle and [`QUIET`] of paused time has
+    /// passed.
     pub(crate) async fn assert_quiet(&mut self) {
         if let Some(frame) = self.recv_within(QUIET).await {
             panic!("expected silence, got {frame}");

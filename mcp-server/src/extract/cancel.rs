@@ -76,14 +76,19 @@ impl CancellationToken {
 mod tests {
     use super::*;
 
-    #[tokio::test]
+    // Paused clock: the timeout can only fire once the spawned cancel has run (or cannot run).
+    #[tokio::test(start_paused = true)]
     async fn wait_reports_cancel_or_timeout() {
         let t = CancellationToken::standalone();
+        let start = tokio::time::Instant::now();
         assert!(!t.wait(Duration::from_millis(5)).await);
+        assert_eq!(start.elapsed(), Duration::from_millis(5));
         assert_eq!(t.check(), Ok(()));
         let t2 = t.clone();
         tokio::spawn(async move { t2.cancel() });
+        let start = tokio::time::Instant::now();
         assert!(t.wait(Duration::from_secs(5)).await);
+        assert_eq!(start.elapsed(), Duration::ZERO, "no waiting once cancelled");
         assert_eq!(t.check(), Err(Cancelled));
     }
 }

@@ -91,7 +91,7 @@ async fn domain_errors_cancellations_and_excluded_tools_never_open() {
     let cb = breaker().excluded_tools(["health"]);
     let (declines, _) = tool("pay", Duration::ZERO, vec![Declined]);
     let (health, health_calls) = tool("health", Duration::ZERO, vec![UpstreamDown]);
-    let (slow, _) = tool("slow", Duration::from_secs(60), vec![UpstreamDown]);
+    let (slow, slow_calls) = tool("slow", Duration::from_secs(60), vec![UpstreamDown]);
     let server = McpServer::new("t").tool(declines).tool(health).tool(slow).middleware(cb.clone());
     let client = TestClient::connect(server).await.unwrap();
     for _ in 0..10 {
@@ -102,8 +102,10 @@ async fn domain_errors_cancellations_and_excluded_tools_never_open() {
         let call = client.start_tool_call("slow", json!({})).await;
         tokio::time::sleep(Duration::from_millis(10)).await;
         call.cancel("user changed their mind").await;
-        assert!(call.response_within(Duration::from_secs(1)).await.is_none());
+        // Past the tool's 60 s: a call that was not stopped would have answered.
+        assert!(call.response_within(Duration::from_secs(120)).await.is_none());
     }
+    assert_eq!(slow_calls.load(Ordering::SeqCst), 5, "each cancelled call had reached the tool");
     assert_eq!((cb.get_state("pay"), cb.consecutive_failures("pay")), (CircuitState::Closed, 0));
     assert_eq!(cb.get_state("health"), CircuitState::Closed);
     assert_eq!(health_calls.load(Ordering::SeqCst), 10);
@@ -141,7 +143,8 @@ async fn one_probe_at_a_time_and_a_dropped_probe_is_released() {
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "CIRCUIT_OPEN");
     probe.cancel("gone").await;
-    assert!(probe.response_within(Duration::from_millis(100)).await.is_none());
+    // Past the tool's 5 s: a probe that was not stopped would have answered.
+    assert!(probe.response_within(Duration::from_secs(10)).await.is_none());
     assert_eq!(cb.get_state("pay"), CircuitState::HalfOpen);
     // The next call becomes the probe and closes the circuit.
     assert_eq!(code(&client.call_tool("pay", json!({})).await.unwrap()), "<success>");
