@@ -307,4 +307,20 @@ impl Middleware for CircuitBreakerMiddleware {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_an_unsettled_probe_releases_the_slot() {
+        let cb = CircuitBreakerMiddleware::new().failure_threshold(1).recovery_timeout(Duration::from_secs(30));
+        let policy = cb.config.policy;
+        let circuit = cb.circuit(&Arc::from("pay"));
+        let Admission::Pass { generation } = circuit.admit(Instant::now(), policy) else { panic!("closed: passes") };
+        circuit.record(generation, Verdict::Failure, Instant::now(), policy);
+        assert_eq!(cb.get_state("pay"), CircuitState::Open);
+        tokio::time::advance(Duration::from_secs(30)).await;
+        let Admission::Probe { generation } = circuit.admit(Instant::now(), policy) else { panic!("due: a probe") };
+        drop(Ticket { circuit: Arc::clone(&circuit), generation, policy, settled: false });
+        assert!(matches!(circuit.admit(Instant::now(), policy), Admission::Probe { .. }), "the next call probes");
+    }
+}
