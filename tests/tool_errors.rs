@@ -1,9 +1,14 @@
 //! Tool failures on the wire (issue 2, items 4 and 12): the `{"error":{..}}` shape as text and
 //! `structuredContent`, `#[derive(ToolError)]`, `#[exception_handler]` lookup (concrete type, then
-//! the `source()` chain, most specific first), masking of unhandled errors, and panic isolation.
+//! the `source()` chain, most specific first), masking of unhandled errors (and their `warn` log
+//! line), and panic isolation. Wrapper enums (issue 12, item 8) are in `tool_errors/wrappers.rs`.
 #![allow(clippy::unwrap_used, reason = "tests")]
 
+#[path = "tool_errors/logs.rs"]
+mod logs;
 mod support;
+#[path = "tool_errors/wrappers.rs"]
+mod wrappers;
 
 use mcp_server::testing::TestClient;
 use mcp_server::{exception_handler, tool, McpServer, RequestContext, ToolError};
@@ -241,6 +246,19 @@ async fn unhandled_errors_are_masked_without_internal_text() {
     }
     // A handler's panic is masked the same way, and the session lives on.
     assert_eq!(client.request("ping", json!({})).await.unwrap(), json!({}));
+}
+
+#[tokio::test]
+async fn a_masked_error_is_logged_with_its_type_and_message() {
+    let logs = logs::Capture::start();
+    let client = client(false).await;
+    let result = client.call_tool("unhandled", json!({})).await.unwrap();
+    assert_eq!(tool_error(&result), masked_internal());
+    let line = logs.line_with("tool=\"unhandled\"");
+    assert!(line.contains(" WARN "), "{line}");
+    assert!(line.contains("tool error masked as INTERNAL_ERROR"), "{line}");
+    assert!(line.contains("error.type=\"std::io::error::Error\""), "{line}");
+    assert!(line.contains("error.message=open /etc/secret-config.toml: permission denied"), "{line}");
 }
 
 #[tokio::test]

@@ -155,6 +155,7 @@ pub fn exception_handler(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `retryable` / `retryable = bool` | default `false` |
 /// | `message = "..."` | default: the type's `Display` |
 /// | `suggestion = "..."` | a hint for the model |
+/// | `transparent` | on a variant (or a struct) that wraps one error: see below |
 ///
 /// `message` and `suggestion` may use `{field}` and `{0}` placeholders, as in thiserror.
 ///
@@ -178,6 +179,51 @@ pub fn exception_handler(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!(error.suggestion.as_deref(), Some("Ask for a card other than the one ending 4242."));
 /// assert!(PaymentError::Timeout.to_tool_error().retryable);
 /// ```
+///
+/// # Wrapper enums
+///
+/// A variant that only wraps another error is **transparent** when it carries thiserror's
+/// `#[error(transparent)]` or `#[tool_error(transparent)]`. It needs no `code`, and the wrapped
+/// error is reported as if the tool had returned it: an `#[exception_handler]` registered for the
+/// wrapped error's type (or for an error along its `source()` chain) applies, else the wrapped
+/// error's own `#[derive(ToolError)]` mapping, else the masked `INTERNAL_ERROR` (logged at `warn`).
+/// A handler registered for the enum itself still wins over all of these.
+///
+/// A transparent variant has exactly one field (the wrapped error: a type implementing
+/// `std::error::Error`, or a `Box<dyn Error + Send + Sync>`), and takes none of `code`,
+/// `retryable`, `message` or `suggestion`: to give it a code of its own, give it a message of its
+/// own instead of `#[error(transparent)]`. The enum's defaults do not apply to it.
+///
+/// ```
+/// use mcp_server::{ToolError, ToolErrorSpec};
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("employee {0} not found")]
+/// struct EmployeeNotFound(u64); // mapped by an `#[exception_handler]`
+///
+/// #[derive(Debug, thiserror::Error, ToolError)]
+/// #[error("the database is unavailable")]
+/// #[tool_error(code = "DB_UNAVAILABLE", retryable)]
+/// struct DbError; // maps itself
+///
+/// #[derive(Debug, thiserror::Error, ToolError)]
+/// enum AppError {
+///     #[error(transparent)]
+///     NotFound(#[from] EmployeeNotFound),
+///     #[error(transparent)]
+///     Db(#[from] DbError),
+///     #[error("bad input: {0}")]
+///     #[tool_error(code = "BAD_INPUT")]
+///     Bad(String),
+/// }
+///
+/// assert_eq!(AppError::Db(DbError).to_tool_error().code, "DB_UNAVAILABLE");
+/// assert!(AppError::NotFound(EmployeeNotFound(7)).wrapped().is_some());
+/// assert_eq!(AppError::Bad("x".into()).to_tool_error().code, "BAD_INPUT");
+/// ```
+///
+/// The wrapped error's own mapping is found only when the field's type is known: a transparent
+/// field of a generic type parameter is masked unless an exception handler maps it.
 #[proc_macro_derive(ToolError, attributes(tool_error))]
 pub fn derive_tool_error(input: TokenStream) -> TokenStream {
     tool_error::derive(input.into()).into()

@@ -1,5 +1,6 @@
 //! The macros' expansions driven end to end through the runtime's in-memory `TestClient`:
-//! arguments, defaults, injection, structured output, derived errors and exception handlers.
+//! arguments, defaults, injection, structured output, derived errors, exception handlers and
+//! wrapper enums with transparent variants.
 
 use mcp_server::testing::TestClient;
 use mcp_server::{exception_handler, tool, Json, McpServer, ProgressReporter, RequestContext, State, ToolError};
@@ -77,6 +78,28 @@ async fn handle_not_found(_ctx: &RequestContext, error: &NotFound) -> ToolError 
     ToolError::new("EMPLOYEE_NOT_FOUND", error.to_string())
 }
 
+/// Every failure of `reimburse`: transparent variants keep the wrapped errors' handlers and
+/// mappings.
+#[derive(Debug, thiserror::Error, ToolError)]
+pub enum ReimburseError {
+    /// Mapped by `handle_not_found`.
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+    /// Maps itself.
+    #[tool_error(transparent)]
+    #[error("payment: {0}")]
+    Payment(#[from] PaymentError),
+}
+
+/// Reimburse an employee.
+#[tool]
+async fn reimburse(id: u64) -> Result<String, ReimburseError> {
+    match id {
+        0 => Err(PaymentError::Unavailable.into()),
+        _ => Err(NotFound(id).into()),
+    }
+}
+
 async fn client() -> TestClient {
     let server = McpServer::new("macros")
         .state(Greeting("Hello".to_owned()))
@@ -84,6 +107,7 @@ async fn client() -> TestClient {
         .tool(GreetTool)
         .tool(ChargeTool)
         .tool(FindEmployeeTool)
+        .tool(ReimburseTool)
         .exception_handler(HandleNotFoundHandler);
     TestClient::connect(server).await.expect("connect")
 }
@@ -152,6 +176,17 @@ async fn derived_errors_and_handlers_map_failures() {
     let error = error_of(&result);
     assert_eq!(error["code"], "EMPLOYEE_NOT_FOUND");
     assert_eq!(error["message"], "employee 7 not found");
+}
+
+#[tokio::test]
+async fn wrapper_enums_reach_the_wrapped_errors_mappings() {
+    let client = client().await;
+    let result = client.call_tool("reimburse", json!({"id": 7})).await.expect("call");
+    let error = error_of(&result);
+    assert_eq!((&error["code"], &error["message"]), (&json!("EMPLOYEE_NOT_FOUND"), &json!("employee 7 not found")));
+    let result = client.call_tool("reimburse", json!({"id": 0})).await.expect("call");
+    let error = error_of(&result);
+    assert_eq!((&error["code"], &error["retryable"]), (&json!("PAYMENT_FAILED"), &json!(true)));
 }
 
 #[tokio::test]

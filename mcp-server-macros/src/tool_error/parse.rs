@@ -1,16 +1,17 @@
 //! Stage 1 of `#[derive(ToolError)]`: read the `#[tool_error(...)]` attributes of the type and of
 //! each variant.
 
-use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitStr};
+use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitStr, Meta};
 
 use crate::attr::{self, SeenKeys};
 use crate::errors::Errors;
 
 /// The right form of `#[tool_error(...)]`, quoted in syntax errors.
-const SYNTAX: &str = "`#[tool_error(code = \"...\", retryable, message = \"...\", suggestion = \"...\")]`";
+const SYNTAX: &str = "`#[tool_error(code = \"...\", retryable, message = \"...\", suggestion = \"...\")]` \
+                      or `#[tool_error(transparent)]`";
 
 /// The keys accepted by `#[tool_error(...)]`.
-const KEYS: &[&str] = &["code", "retryable", "message", "suggestion"];
+const KEYS: &[&str] = &["code", "retryable", "message", "suggestion", "transparent"];
 
 /// The keys of the `#[tool_error(...)]` attributes on one item, each `None` when not given.
 #[derive(Debug, Default, Clone)]
@@ -23,6 +24,22 @@ pub(crate) struct ErrorAttrs {
     pub(crate) message: Option<LitStr>,
     /// `suggestion = "..."`: a hint for the model.
     pub(crate) suggestion: Option<LitStr>,
+    /// `transparent`, or thiserror's `#[error(transparent)]`: the item wraps one error and reports
+    /// that error's mapping.
+    pub(crate) transparent: Option<Transparent>,
+    /// The mapping keys given (`code`, `retryable`, `message`, `suggestion`), as written: a
+    /// transparent item may not have any.
+    pub(crate) mapping_keys: Vec<syn::Path>,
+}
+
+/// Where an item was marked transparent.
+#[derive(Debug, Clone)]
+pub(crate) struct Transparent {
+    /// The `transparent` token, for spans.
+    pub(crate) token: Ident,
+    /// Whether it came from thiserror's `#[error(transparent)]` (which thiserror checks itself)
+    /// rather than `#[tool_error(transparent)]`.
+    pub(crate) from_thiserror: bool,
 }
 
 /// One case of the error: a variant, or the struct itself.
@@ -41,6 +58,8 @@ pub(crate) struct Case<'a> {
 pub(crate) struct ErrorInput<'a> {
     /// The type's name.
     pub(crate) ident: &'a Ident,
+    /// Whether the type is an enum (its container attributes are then defaults for the variants).
+    pub(crate) is_enum: bool,
     /// The container attributes (defaults for every variant of an enum).
     pub(crate) container: ErrorAttrs,
     /// The cases; one for a struct.
@@ -68,12 +87,13 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> ErrorInp
             Vec::new()
         }
     };
-    ErrorInput { ident: &input.ident, container, cases }
+    ErrorInput { ident: &input.ident, is_enum: matches!(input.data, Data::Enum(_)), container, cases }
 }
 
-/// Merges the keys of every `#[tool_error(...)]` in `attrs`.
+/// Merges the keys of every `#[tool_error(...)]` in `attrs`, and notes thiserror's
+/// `#[error(transparent)]`.
 fn attrs(attrs: &[Attribute], errors: &mut Errors) -> ErrorAttrs {
-    let mut out = ErrorAttrs::default();
+    let mut out = ErrorAttrs { transparent: attrs.iter().find_map(thiserror_transparent), ..ErrorAttrs::default() };
     let mut seen = SeenKeys::default();
     for attr in attrs.iter().filter(|attr| attr.path().is_ident("tool_error")) {
         let list = match attr::parse_attr(attr, SYNTAX) {
@@ -92,6 +112,14 @@ fn attrs(attrs: &[Attribute], errors: &mut Errors) -> ErrorAttrs {
             if !seen.first_time(meta, "tool_error", errors) {
                 continue;
             }
+            if key == "transparent" {
+                if let Some(token) = bare(meta, errors) {
+                    // `#[error(transparent)]` as well is fine: both say the same thing.
+                    out.transparent.get_or_insert(Transparent { token, from_thiserror: false });
+                }
+                continue;
+            }
+            out.mapping_keys.push(meta.path().clone());
             match key.as_str() {
                 "code" => out.code = attr::string(meta, errors),
                 "retryable" => out.retryable = attr::flag(meta, errors),
@@ -101,6 +129,27 @@ fn attrs(attrs: &[Attribute], errors: &mut Errors) -> ErrorAttrs {
         }
     }
     out
+}
+
+/// The token of a bare `transparent` key; an error for `transparent = ...` or `transparent(...)`.
+fn bare(meta: &Meta, errors: &mut Errors) -> Option<Ident> {
+    match meta {
+        Meta::Path(path) => path.get_ident().cloned(),
+        _ => {
+            errors.error(meta, "`transparent` takes no value: `#[tool_error(transparent)]`");
+            None
+        }
+    }
+}
+
+/// The `transparent` of thiserror's `#[error(transparent)]`, if `attr` is that.
+fn thiserror_transparent(attr: &Attribute) -> Option<Transparent> {
+    let Meta::List(list) = &attr.meta else { return None };
+    if !list.path.is_ident("error") {
+        return None;
+    }
+    let token: Ident = syn::parse2(list.tokens.clone()).ok()?;
+    (token == "transparent").then_some(Transparent { token, from_thiserror: true })
 }
 
 /// Reports `#[tool_error]` on fields, where it means nothing.
@@ -153,5 +202,39 @@ mod tests {
         assert!(messages[1].starts_with("duplicate `code`"));
         assert!(messages[2].starts_with("expected `true` or `false`"));
         assert!(messages[3].starts_with("`#[tool_error]` goes on the type or on a variant"));
+    }
+
+    #[test]
+    fn reads_transparent_from_both_attributes() {
+        let input: DeriveInput = syn::parse_quote! {
+            enum E {
+                #[error(transparent)] A(X),
+                #[tool_error(transparent)] B(X),
+                #[error("c: {0}")] C(X),
+                #[error(transparent)] #[tool_error(transparent, code = "D")] D(X),
+            }
+        };
+        let mut errors = Errors::new();
+        let parsed = parse(&input, &mut errors);
+        assert!(errors.is_empty());
+        let marks: Vec<Option<bool>> =
+            parsed.cases.iter().map(|c| c.attrs.transparent.as_ref().map(|t| t.from_thiserror)).collect();
+        assert_eq!(marks, [Some(true), Some(false), None, Some(true)]);
+        let keys: Vec<usize> = parsed.cases.iter().map(|c| c.attrs.mapping_keys.len()).collect();
+        assert_eq!(keys, [0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn transparent_takes_no_value() {
+        let input: DeriveInput = syn::parse_quote! {
+            enum E { #[tool_error(transparent = true)] A(X), #[tool_error(transparent, transparent)] B(X) }
+        };
+        let mut errors = Errors::new();
+        let parsed = parse(&input, &mut errors);
+        let messages: Vec<String> = errors.combined().into_iter().flatten().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 2, "{messages:#?}");
+        assert!(messages[0].starts_with("`transparent` takes no value"));
+        assert!(messages[1].starts_with("duplicate `transparent`"));
+        assert!(parsed.cases[0].attrs.transparent.is_none());
     }
 }

@@ -13,7 +13,7 @@ pub use futures_util::future::BoxFuture;
 pub use schemars;
 pub use serde;
 pub use serde_json;
-pub use transparent::{SpecOf, SpecProbe, WrappedSpec};
+pub use transparent::{AsDynError, SpecOf, SpecProbe, WrappedSpec};
 
 /// Extracts an injected parameter.
 pub fn extract<T: FromContext>(req: &CallToolRequest) -> Result<T, CallError> {

@@ -181,13 +181,27 @@ impl RequestContext {
     }
 }
 
-/// The masked error's cause stays in the server's log, where the operator can see it.
+/// The masked error's cause stays in the server's log, where the operator can see it: its static
+/// type, its message, its `Debug` form (which names the variant and the error a wrapper enum holds)
+/// and its `source()` chain.
 fn log_masked(tool: &str, error: &(dyn StdError + 'static), type_name: &str) {
     tracing::warn!(
         tool,
         error.type = type_name,
         error.message = %error,
-        error.source = ?error.source().map(ToString::to_string),
+        error.debug = ?error,
+        error.source = ?source_chain(error),
         "tool error masked as INTERNAL_ERROR (map it with #[exception_handler] or #[derive(ToolError)])"
     );
+}
+
+/// The messages of `error`'s sources, outermost first, joined by `: `.
+fn source_chain(error: &(dyn StdError + 'static)) -> Option<String> {
+    let mut source = error.source();
+    let mut chain = source?.to_string();
+    while let Some(next) = source.and_then(StdError::source) {
+        chain = format!("{chain}: {next}");
+        source = Some(next);
+    }
+    Some(chain)
 }

@@ -113,17 +113,28 @@ display_results!(bool, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, 
 ///
 /// `E` is mapped to the client's error by the exception handlers, then by the error's own
 /// [`ToolErrorSpec`](crate::ToolErrorSpec) (`#[derive(ToolError)]`), else masked as
-/// `INTERNAL_ERROR`. `String`, `&str`, `Box<dyn Error>` and `anyhow::Error` are not error types:
-/// return [`ToolError`](struct@crate::ToolError) to send the model a code and a message.
+/// `INTERNAL_ERROR`. `String`, `&str`, `Box<dyn Error + Send + Sync>` and `anyhow::Error` do not
+/// implement `std::error::Error`: return [`ToolError`](struct@crate::ToolError) to send the model a
+/// code and a message, or an error type of your own.
+///
+/// Any other return type is a compile error on the function's return type:
+///
+/// ```text
+/// error[E0277]: `Result<String, String>` cannot be returned from a `#[tool]` function
+///   = note: a tool returns `T` or `Result<T, E>`: `T` is the result (...)
+///   = note: for the error type: `String`, `&str`, ... do not implement `std::error::Error`; ...
+/// ```
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be returned from a tool",
-    label = "unsupported return type",
-    note = "a tool returns `T` or `Result<T, E>`, where `T` converts into a result (`String`, numbers, `Json<T>`, \
-            `Content`, `CallToolResult`, …) and `E` implements `std::error::Error + Send + Sync + 'static`",
-    note = "`String`, `&str`, `Box<dyn Error>` and `anyhow::Error` are not `std::error::Error`: return \
-            `mcp_server::ToolError::new(\"CODE\", message)` to send the model a code and a message, or define an \
-            error type with `#[derive(Debug, thiserror::Error)]` (and `#[derive(mcp_server::ToolError)]` to give it \
-            a code)"
+    message = "`{Self}` cannot be returned from a `#[tool]` function",
+    label = "not a tool return type",
+    note = "a tool returns `T` or `Result<T, E>`: `T` is the result (`String`, `&'static str`, a number, `bool`, \
+            `()`, `serde_json::Value`, `Json<T>` for structured output, `Content`, `Vec<Content>`, `CallToolResult`, \
+            or a type implementing `mcp_server::IntoToolResult`) and `E` implements \
+            `std::error::Error + Send + Sync + 'static`",
+    note = "for the error type: `String`, `&str`, `Box<dyn Error + Send + Sync>` and `anyhow::Error` do not implement \
+            `std::error::Error`; return `Result<T, mcp_server::ToolError>` with \
+            `Err(ToolError::new(\"CODE\", message))` to send the model a code and a message, or an error type of \
+            your own: `#[derive(Debug, thiserror::Error, mcp_server::ToolError)]`"
 )]
 pub trait ToolReturn {
     /// The output schema, for structured (`Json<T>`) results.
