@@ -77,7 +77,14 @@ fn broken(path: &Path) -> BrokenEntry {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_chain_verifies_after_1000_concurrent_calls() {
     let path = temp_log("concurrent");
-    let handle = build(AuditMiddleware::new(&path).signed(true).key(key()));
+    // How many calls are in flight at once depends on scheduling: admit all of them, so none is
+    // refused as "busy" however the machine runs them.
+    let handle = McpServer::new("payment-api")
+        .tool(ChargeCardTool)
+        .middleware(AuditMiddleware::new(&path).signed(true).key(key()))
+        .max_in_flight(1000)
+        .build()
+        .unwrap();
     let client = TestClient::connect_handle(&handle, LATEST).await.unwrap();
     let calls: Vec<_> = (1..=1000)
         .map(|i| {

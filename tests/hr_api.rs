@@ -13,7 +13,8 @@ use mcp_server::auth::{ApiKeyAuth, AuthMiddleware, CredentialSource, Credentials
 use mcp_server::testing::TestClient;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// Auth whose (stdio) caller is `client_id` with `roles`: an API key presented as the process's
 /// credentials, as `MCP_AUTH_TOKEN` would be.
@@ -28,19 +29,20 @@ async fn connect(email_latency: Duration, email_fails: bool) -> (TestClient, Arc
     (client, db)
 }
 
-/// Waits (up to 5 s) until `f` holds.
+/// Waits (up to a minute of paused time, which passes only while every task waits) until `f`
+/// holds.
 async fn eventually(mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if f() {
             return true;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
     f()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn get_employee_returns_the_record() {
     let (client, _) = connect(Duration::ZERO, false).await;
     let r = client.call_tool("get_employee", json!({ "employee_id": "E001" })).await.unwrap();
@@ -51,7 +53,7 @@ async fn get_employee_returns_the_record() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unknown_employee_is_mapped_by_its_handler() {
     let (client, _) = connect(Duration::ZERO, false).await;
     let r = client.call_tool("get_employee", json!({ "employee_id": "E999" })).await.unwrap();
@@ -63,7 +65,7 @@ async fn unknown_employee_is_mapped_by_its_handler() {
     assert_eq!(text, expected);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn create_answers_before_the_welcome_email_is_sent() {
     let (client, db) = connect(Duration::from_millis(300), false).await;
     let start = Instant::now();
@@ -75,8 +77,8 @@ async fn create_answers_before_the_welcome_email_is_sent() {
         .await
         .unwrap();
     assert!(start.elapsed() < Duration::from_millis(300), "the 300 ms mail server did not delay the answer");
-    assert_eq!(r["structuredContent"], json!({ "id": "E003", "name": "Alan Turing", "status": "created" }));
     assert!(db.outbox.lock().unwrap().is_empty(), "the email is still on its way");
+    assert_eq!(r["structuredContent"], json!({ "id": "E003", "name": "Alan Turing", "status": "created" }));
 
     // The new employee is readable at once.
     let got = client.call_tool("get_employee", json!({ "employee_id": "E003" })).await.unwrap();
@@ -84,6 +86,7 @@ async fn create_answers_before_the_welcome_email_is_sent() {
 
     // Then the background tasks run, in order: the email, then the audit event.
     assert!(eventually(|| db.audit.lock().unwrap().len() == 1).await);
+    assert!(start.elapsed() >= Duration::from_millis(300), "the audit event waited for the email");
     assert_eq!(*db.outbox.lock().unwrap(), [("E003".to_string(), "alan@example.com".to_string())]);
     assert_eq!(
         *db.audit.lock().unwrap(),
@@ -91,7 +94,7 @@ async fn create_answers_before_the_welcome_email_is_sent() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failed_email_is_logged_and_the_audit_still_runs() {
     let (client, db) = connect(Duration::ZERO, true).await;
     let r = client
@@ -106,7 +109,7 @@ async fn a_failed_email_is_logged_and_the_audit_still_runs() {
     assert!(db.outbox.lock().unwrap().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn restricted_department_is_forbidden_without_the_role() {
     let (client, db) = connect(Duration::ZERO, false).await;
     let r = client
@@ -122,11 +125,12 @@ async fn restricted_department_is_forbidden_without_the_role() {
     // Nothing was created and no background task was queued.
     let missing = client.call_tool("get_employee", json!({ "employee_id": "E003" })).await.unwrap();
     assert_eq!(missing["structuredContent"]["error"]["code"], "EMPLOYEE_NOT_FOUND");
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(db.audit.lock().unwrap().is_empty());
+    // Shutdown drains every background task: had one been queued, it would have run by now.
+    client.server().shutdown().await;
+    assert!(db.audit.lock().unwrap().is_empty() && db.outbox.lock().unwrap().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_hr_admin_may_create_executives() {
     let db = Arc::new(HrStore::seeded(Duration::ZERO, false));
     let server = hr_api::server(Arc::clone(&db), auth_as("people-ops", &["hr-admin"]));
@@ -143,7 +147,7 @@ async fn an_hr_admin_may_create_executives() {
     assert_eq!(db.audit.lock().unwrap()[0].actor, "people-ops");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn tools_are_listed_with_their_schemas() {
     let (client, _) = connect(Duration::ZERO, false).await;
     let tools = client.list_tools().await.unwrap();
@@ -154,7 +158,7 @@ async fn tools_are_listed_with_their_schemas() {
     assert_eq!(create["annotations"]["destructiveHint"], true);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn create_employee_needs_credentials_and_get_employee_does_not() {
     let db = Arc::new(HrStore::seeded(Duration::ZERO, false));
     let keys = ApiKeyAuth::new().key("hr-test-key-0001", "hr-portal", &[]);
@@ -168,6 +172,6 @@ async fn create_employee_needs_credentials_and_get_employee_does_not() {
     assert_eq!(r["structuredContent"]["error"]["retryable"], false);
     let got = client.call_tool("get_employee", json!({ "employee_id": "E001" })).await.unwrap();
     assert_eq!(got["structuredContent"]["name"], "Ada Lovelace");
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    client.server().shutdown().await;
     assert!(db.audit.lock().unwrap().is_empty(), "nothing was created");
 }

@@ -1,7 +1,13 @@
 //! The `payment_api` example's behaviour: in-process through `TestClient` (the example's own
 //! server construction), and the documented walk-through against the real binary over stdio.
+//!
+//! The in-process tests run on tokio's paused clock, so the provider's latency and the circuit's
+//! recovery timeout are virtual time: exact, instant, and independent of machine load. The
+//! walk-through is a child process on the real clock; it waits for events (the provider is
+//! ready, the circuit lets a probe through) instead of sleeping for a fixed time.
 #![allow(clippy::unwrap_used)]
 
+mod example_binary;
 #[path = "../examples/payment/mod.rs"]
 #[allow(dead_code, reason = "the test uses only part of the example's module")]
 mod payment;
@@ -12,7 +18,10 @@ use payment::{payment_api, PaymentConfig, UpstreamMode};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
+
+const LATENCY: Duration = Duration::from_millis(5);
 
 fn code(result: &Value) -> &str {
     result["structuredContent"]["error"]["code"].as_str().unwrap_or("<success>")
@@ -22,7 +31,7 @@ fn config(upstream: UpstreamMode, recovery_secs: u64) -> PaymentConfig {
     PaymentConfig {
         upstream,
         recovery_timeout: Duration::from_secs(recovery_secs),
-        latency: Duration::from_millis(5),
+        latency: LATENCY,
         ..PaymentConfig::default()
     }
 }
@@ -31,7 +40,7 @@ async fn charge(client: &TestClient, customer: &str) -> Value {
     client.call_tool("charge_card", json!({"customer_id": customer, "amount_cents": 1999})).await.unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_charge_succeeds_with_the_default_currency() {
     let api = payment_api(&config(UpstreamMode::Up, 60));
     let client = TestClient::connect(api.server).await.unwrap();
@@ -47,24 +56,27 @@ async fn a_charge_succeeds_with_the_default_currency() {
     );
 }
 
-#[tokio::test]
-async fn outage_opens_the_circuit_then_the_probe_closes_it() {
-    let api =
-        payment_api(&PaymentConfig { outage: Some(Duration::from_millis(2500)), ..config(UpstreamMode::Down, 1) });
+#[tokio::test(start_paused = true)]
+async fn an_outage_opens_the_circuit_and_a_failed_probe_reopens_it() {
+    // A provider that stays down (its outage clock is the real one, which a paused test cannot
+    // move; recovery is walked through over stdio below).
+    let api = payment_api(&config(UpstreamMode::Down, 1));
     let breaker = api.breaker.clone();
     let client = TestClient::connect(api.server).await.unwrap();
     for _ in 0..5 {
+        let started = Instant::now();
         let failed = charge(&client, "cus_42").await;
         assert_eq!(
             failed["structuredContent"],
             json!({"error": {"code": "UPSTREAM_UNAVAILABLE", "message": "The payment provider is not responding.",
                              "retryable": true, "suggestion": "Retry later."}})
         );
+        assert!(started.elapsed() >= LATENCY, "the provider was asked");
     }
     assert_eq!(breaker.get_state("charge_card"), CircuitState::Open);
     let started = Instant::now();
     let rejected = charge(&client, "cus_42").await;
-    assert!(started.elapsed() < Duration::from_millis(100), "rejected at once");
+    assert!(started.elapsed() < LATENCY, "rejected at once, without asking the provider");
     assert_eq!(
         rejected["structuredContent"],
         json!({"error": {"code": "SERVICE_UNAVAILABLE", "message": "Service temporarily unavailable. Retry in 1s.",
@@ -80,19 +92,20 @@ async fn outage_opens_the_circuit_then_the_probe_closes_it() {
         json!({"status": "not_ready", "checks": {"payment_provider": {"healthy": false, "required": true}}})
     );
 
-    // The circuit's probe comes after 1 s, while the provider is still down: it fails and re-opens.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The circuit stays open for exactly its recovery timeout (1 s), then lets one probe through;
+    // the provider is still down, so the probe fails and the circuit opens again.
+    let left = Duration::from_secs(1) - breaker.open_for("charge_card").unwrap();
+    tokio::time::advance(left - Duration::from_millis(1)).await;
+    assert_eq!(breaker.get_state("charge_card"), CircuitState::Open);
+    tokio::time::advance(Duration::from_millis(1)).await;
     assert_eq!(breaker.get_state("charge_card"), CircuitState::HalfOpen);
     assert_eq!(code(&charge(&client, "cus_42").await), "UPSTREAM_UNAVAILABLE");
     assert_eq!(breaker.get_state("charge_card"), CircuitState::Open);
-    // After the outage (2.5 s) and another recovery timeout, the probe succeeds and closes the circuit.
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_eq!(code(&charge(&client, "cus_42").await), "<success>");
-    assert_eq!(breaker.get_state("charge_card"), CircuitState::Closed);
-    assert_eq!(api.health.readiness().await.status, mcp_server::health::ReadinessStatus::Ready);
+    assert_eq!(breaker.open_for("charge_card"), Some(Duration::ZERO), "re-opened by the failed probe");
+    assert_eq!(code(&charge(&client, "cus_42").await), "SERVICE_UNAVAILABLE");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn declined_cards_never_open_the_circuit() {
     let api = payment_api(&config(UpstreamMode::Up, 60));
     let breaker = api.breaker.clone();
@@ -112,7 +125,7 @@ async fn declined_cards_never_open_the_circuit() {
     assert_eq!(code(&charge(&client, "cus_1").await), "<success>");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_flaky_upstream_is_reachable_but_fails_some_calls() {
     let api = payment_api(&PaymentConfig { failure_threshold: 100, ..config(UpstreamMode::Flaky, 60) });
     let client = TestClient::connect(api.server).await.unwrap();
@@ -147,19 +160,27 @@ impl StdioClient {
         assert_eq!(response["id"], self.next_id);
         response["result"].clone()
     }
+
+    /// Calls `tools/call` until `done` accepts the result, pausing between tries; returns it.
+    fn call_until(&mut self, what: &str, args: &Value, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let result = self.request("tools/call", args.clone());
+            if done(&result) {
+                return result;
+            }
+            assert!(std::time::Instant::now() < deadline, "still waiting for {what}: {result}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 /// The walk-through from `docs/resilience.md`, against the real example binary over stdio.
 #[test]
 fn walk_through_over_stdio() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let root = env!("CARGO_MANIFEST_DIR");
-    let built = Command::new(&cargo).args(["build", "--quiet", "--example", "payment_api"]).current_dir(root).status();
-    assert!(built.unwrap().success(), "cargo build --example payment_api");
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| format!("{root}/target"));
-    let mut child = Command::new(format!("{target}/debug/examples/payment_api"))
+    let mut child = Command::new(example_binary::example_binary("payment_api"))
         .envs([("PAYMENT_UPSTREAM", "down"), ("PAYMENT_OUTAGE_SECS", "3"), ("CB_RECOVERY_TIMEOUT_SECS", "2")])
-        .env("RUST_LOG", "warn")
+        .envs([("PAYMENT_LATENCY_MS", "1"), ("RUST_LOG", "warn")])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -177,27 +198,26 @@ fn walk_through_over_stdio() {
     assert_eq!(init["serverInfo"]["name"], "payment-api");
     rpc.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
 
+    // The first six calls take milliseconds, well inside the 3 s outage and the 2 s the circuit
+    // then stays open: five failures open it, the sixth is rejected.
     let args = json!({"name": "charge_card", "arguments": {"customer_id": "cus_42", "amount_cents": 1999}});
-    let mut fastest_upstream = Duration::MAX;
     for _ in 0..5 {
-        let started = Instant::now();
         assert_eq!(code(&rpc.request("tools/call", args.clone())), "UPSTREAM_UNAVAILABLE");
-        fastest_upstream = fastest_upstream.min(started.elapsed());
     }
-    let started = Instant::now();
     let rejected = rpc.request("tools/call", args.clone());
-    let took = started.elapsed();
-    assert!(
-        took < fastest_upstream,
-        "the sixth is rejected at once ({took:?}, upstream calls took {fastest_upstream:?}+)"
-    );
     assert_eq!(code(&rejected), "SERVICE_UNAVAILABLE");
     assert_eq!(rejected["structuredContent"]["error"]["retryable"], true);
-    // Past the outage (3 s from start-up) and the recovery timeout (2 s): the probe succeeds.
-    std::thread::sleep(Duration::from_millis(3200));
-    let probe = rpc.request("tools/call", args.clone());
+
+    // The outage ends 3 s after start-up: the health tool (never circuit-broken) turns ready.
+    let health = json!({"name": "health", "arguments": {}});
+    rpc.call_until("the provider to recover", &health, |r| r["structuredContent"]["status"] == "ready");
+    // Calls are rejected until the recovery timeout lets one probe through, which succeeds.
+    let probe = rpc.call_until("the probe", &args, |r| code(r) != "SERVICE_UNAVAILABLE");
+    // The provider numbers the charges it sees: the rejected calls never reached it.
+    assert_eq!(probe["structuredContent"]["charge_id"], "ch_000006", "{probe}");
     assert_eq!(probe["structuredContent"]["status"], "succeeded");
-    assert_eq!(code(&rpc.request("tools/call", args)), "<success>", "the circuit is closed again");
+    let after = rpc.request("tools/call", args);
+    assert_eq!(after["structuredContent"]["charge_id"], "ch_000007", "the circuit is closed again: {after}");
     drop(rpc);
     assert!(child.wait().unwrap().success());
 }

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 pub(crate) const LATEST: &str = mcp_server::protocol::ProtocolVersion::LATEST.as_str();
 /// How long a test waits for something that must happen.
-pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A server on 127.0.0.1:0, stopped by `stop()` (graceful shutdown).
 pub(crate) struct TestServer {

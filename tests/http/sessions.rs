@@ -1,12 +1,12 @@
 //! Many sessions at once, concurrent requests per session, idle expiry, limits, graceful shutdown.
 
 use crate::client::*;
-use crate::fixture::server;
+use crate::fixture::{gated_server, server};
 use mcp_server::transport::http::HttpConfig;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn many_sessions_with_concurrent_requests() {
@@ -40,16 +40,38 @@ async fn many_sessions_with_concurrent_requests() {
 }
 
 #[tokio::test]
-async fn idle_sessions_expire_and_the_session_limit_holds() {
-    let config = HttpConfig::default().session_idle_timeout(Duration::from_millis(100)).max_sessions(2);
-    let srv = TestServer::start(server(), config).await;
+async fn the_session_limit_holds_until_a_session_ends() {
+    let srv = TestServer::start(server(), HttpConfig::default().max_sessions(2)).await;
     let first = Session::open(&srv.url, LATEST).await;
     let _second = Session::open(&srv.url, LATEST).await;
     let third = Session::none(&srv.url, LATEST).post(&initialize_body(LATEST)).send().await.unwrap();
     assert_eq!(third.status(), StatusCode::SERVICE_UNAVAILABLE, "two sessions at most");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    // Creating a session sweeps the idle ones.
-    let _fresh = Session::open(&srv.url, LATEST).await;
+    assert_eq!(first.delete().await, StatusCode::OK);
+    let _third = Session::open(&srv.url, LATEST).await;
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_and_frees_its_place() {
+    const IDLE: Duration = Duration::from_millis(100);
+    let srv = TestServer::start(server(), HttpConfig::default().session_idle_timeout(IDLE).max_sessions(1)).await;
+    let start = Instant::now();
+    let first = Session::open(&srv.url, LATEST).await;
+    // Refused while the first session counts; creating a session sweeps idle ones, so a refusal
+    // turns into a new session once the first has been idle for the timeout.
+    let deadline = start + PATIENCE;
+    let fresh = loop {
+        let res = Session::none(&srv.url, LATEST).post(&initialize_body(LATEST)).send().await.unwrap();
+        if res.status() == StatusCode::OK {
+            break res;
+        }
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(Instant::now() < deadline, "the idle session never expired");
+        tokio::time::sleep(IDLE / 4).await;
+    };
+    assert!(fresh.headers().contains_key("mcp-session-id"));
+    // A lower bound set by the idle timeout: load can only make the wait longer.
+    assert!(start.elapsed() >= IDLE, "expired after {:?}", start.elapsed());
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
     assert_eq!(first.post(&ping).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     srv.stop().await;
@@ -57,16 +79,21 @@ async fn idle_sessions_expire_and_the_session_limit_holds() {
 
 #[tokio::test]
 async fn graceful_shutdown_finishes_requests_in_flight() {
-    let mut srv = TestServer::start(server(), HttpConfig::default()).await;
+    let (mcp, steps) = gated_server();
+    // The call is held until after the GET stream has ended: no deadline may cut it short.
+    let mut srv = TestServer::start(mcp.shutdown_deadline(PATIENCE * 6), HttpConfig::default()).await;
     let session = Session::open(&srv.url, LATEST).await;
     let mut general = Sse::new(session.get().send().await.unwrap());
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-        "params": {"name": "slow", "arguments": {"steps": 5, "delay_ms": 60}}});
+        "params": {"name": "stepped", "arguments": {"steps": 5}}});
     let res = session.post(&body).send().await.unwrap();
     let mut sse = Sse::new(res);
+    steps.allow(1);
+    steps.reached(1).await;
     let task = srv.begin_stop();
     // The GET stream ends at once; the call in flight still gets its answer.
     assert!(general.next().await.is_none());
+    steps.allow(4);
     let mut response = None;
     while let Some(msg) = sse.next_message().await {
         if msg.get("result").is_some() {
