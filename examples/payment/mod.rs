@@ -16,7 +16,9 @@ use mcp_server::{
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// The tokio clock, so tests on a paused clock can move the outage along.
+use tokio::time::Instant;
 
 /// How the simulated provider behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -193,6 +193,7 @@ async fn one_batch_from_both_threads_has_every_call_before_its_outcome() {
     let batches = batches(&rx);
     assert_eq!(batches.len(), 1, "one partial batch, sent at shutdown");
     assert_eq!(batches[0].len(), 320, "every event in it");
+    assert!(batches[0].windows(2).all(|w| w[0].timestamp <= w[1].timestamp), "oldest first, whatever thread queued");
     every_call_before_its_outcome(&batches[0]);
 }
 

@@ -126,6 +126,10 @@ async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<WebhookPayload>) {
         }
         if let Some(batch) = shared.config.batch {
             fill(&shared, &mut rx, &mut events, max, tokio::time::Instant::now() + batch.max_delay).await;
+            // Oldest first: events are stamped just before they are queued, so calls on other
+            // threads can queue slightly out of order. The sort is stable: a call's `tool.call`
+            // stays before its outcome.
+            events.sort_by(|a, b| a.timestamp.total_cmp(&b.timestamp));
         }
         let permit = tokio::select! {
             biased;
