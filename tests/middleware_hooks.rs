@@ -273,3 +273,21 @@ async fn a_failing_hook_answers_with_its_kind_of_error() {
     assert_eq!(call["isError"], true);
     assert_eq!(call["structuredContent"]["error"]["code"], "DENIED", "a tool call fails as an isError result");
 }
+
+#[tokio::test]
+async fn a_panicking_middleware_still_answers_and_frees_the_request() {
+    let explode = from_fn(|req: CallToolRequest, next: Next<CallToolRequest>| async move {
+        if req.name() == "flaky" {
+            panic!("a bug in a middleware");
+        }
+        next.run(req).await
+    });
+    let client = TestClient::connect(server().middleware(explode).max_in_flight(1)).await.unwrap();
+    for _ in 0..3 {
+        let failed = client.call_tool("flaky", json!({})).await.unwrap();
+        assert_eq!(failed["structuredContent"]["error"]["code"], "INTERNAL_ERROR", "{failed}");
+    }
+    // With an in-flight limit of 1, a request stuck in the table would make this one "busy".
+    let echoed = client.call_tool("echo", json!({"text": "still here"})).await.unwrap();
+    assert_eq!(echoed["content"][0]["text"], "still here");
+}

@@ -13,10 +13,12 @@ use crate::call::{
 use crate::error::{CallError, FailureKind};
 use crate::jsonrpc::{encode_error, encode_response, ErrorObject, RequestId, INVALID_PARAMS};
 use crate::middleware::{layers, Hook};
+use futures_util::FutureExt as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
 
@@ -163,9 +165,16 @@ pub(crate) fn route(session: &Session, method: &str, raw: Option<&RawValue>) -> 
     Ok(Routed { snapshot, method, meta, target, cancel: CancellationToken::new() })
 }
 
-/// Runs `req` through the layers of its hook in `snapshot`, to `endpoint`.
+/// Runs `req` through the layers of its hook in `snapshot`, to `endpoint`. A panicking
+/// middleware ends the request with the masked internal error, like a panicking endpoint: the
+/// request still gets its answer and leaves the in-flight table.
 async fn chain<R: Hook>(snapshot: &Snapshot, endpoint: Arc<dyn Endpoint<R>>, req: R) -> Outcome<R> {
-    Next::start(Arc::clone(layers::<R>(&snapshot.chains)), endpoint).run_inline(req).await
+    let ctx = req.context().clone();
+    let run = Next::start(Arc::clone(layers::<R>(&snapshot.chains)), endpoint).run_inline(req);
+    AssertUnwindSafe(run).catch_unwind().await.unwrap_or_else(|_| {
+        tracing::error!(method = ctx.method(), "a middleware panicked; answering with the masked internal error");
+        Err(CallError::new(FailureKind::Panic, crate::error::ToolError::internal()))
+    })
 }
 
 impl Session {

@@ -23,9 +23,9 @@ use tokio_util::sync::WaitForCancellationFutureOwned;
 /// The comment line sent to keep idle connections open through proxies.
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
 
-/// Events a connection may have in flight towards its client. A client that falls further behind
-/// is disconnected: it resumes from the stream's history with `Last-Event-ID`, and the server
-/// never buffers more than the history for it.
+/// Events a connection may have in flight towards its client, at least: a resumable stream allows
+/// as many as its history holds. A client that falls further behind is disconnected: it resumes
+/// from the history with `Last-Event-ID`, and the server never buffers more than that for it.
 pub(crate) const LIVE_CAPACITY: usize = 64;
 
 /// Identifies one event of one stream of a session.
@@ -118,7 +118,7 @@ impl StreamLog {
 
     /// Opens a live connection for a new stream (nothing to replay yet but a priming event).
     pub(crate) fn connect(&mut self) -> Receiver<Bytes> {
-        let (tx, rx) = mpsc::channel(LIVE_CAPACITY.max(self.events.len()));
+        let (tx, rx) = mpsc::channel(self.live_capacity());
         for e in &mut self.events {
             e.sent = tx.try_send(e.bytes.clone()).is_ok();
         }
@@ -153,6 +153,12 @@ impl StreamLog {
             }
             self.events.push_back(Event { seq: id.seq, bytes, sent });
         }
+    }
+
+    /// How far a live connection may fall behind before it is disconnected: as far as the history
+    /// reaches, so a disconnected client can still resume everything it missed.
+    fn live_capacity(&self) -> usize {
+        self.cap.max(LIVE_CAPACITY)
     }
 
     /// Appends a JSON-RPC message (delivered live if a connection is attached).
@@ -192,7 +198,7 @@ impl StreamLog {
         };
         // Room for the whole replay (at most the history) plus the usual headroom.
         let replay = self.events.iter().filter(|e| wanted(e)).count();
-        let (tx, rx) = mpsc::channel(LIVE_CAPACITY + replay);
+        let (tx, rx) = mpsc::channel(self.live_capacity() + replay);
         let mut replayed = false;
         for e in &mut self.events {
             if wanted(e) {
