@@ -27,6 +27,23 @@ async fn wait(gate: State<Semaphore>) -> String {
     "through".into()
 }
 
+/// Counts how many of its calls ended without finishing (cancelled), then waits forever.
+#[tool]
+async fn hang(dropped: State<Dropped>) -> String {
+    struct CountIfDropped(Arc<Semaphore>);
+    impl Drop for CountIfDropped {
+        fn drop(&mut self) {
+            self.0.add_permits(1);
+        }
+    }
+    let Dropped(counter) = &*dropped;
+    let _count = CountIfDropped(Arc::clone(counter));
+    std::future::pending::<()>().await;
+    unreachable!()
+}
+
+struct Dropped(Arc<Semaphore>);
+
 fn router(config: HttpConfig, max_in_flight: usize) -> (Router, Arc<Semaphore>) {
     let gate = Arc::new(Semaphore::new(0));
     let server = McpServer::new("limits").tool(WaitTool).shared_state(Arc::clone(&gate)).max_in_flight(max_in_flight);
@@ -121,4 +138,20 @@ async fn the_number_of_sessions_is_capped() {
         "protocolVersion": VERSION, "capabilities": {}, "clientInfo": {"name": "limits", "version": "1"}}});
     let res = app.clone().oneshot(post(None, &body)).await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stateless_call_whose_client_goes_away_is_cancelled() {
+    let dropped = Arc::new(Semaphore::new(0));
+    let server = McpServer::new("stateless").tool(HangTool).shared_state(Arc::new(Dropped(Arc::clone(&dropped))));
+    let app = server.build().unwrap().http_router(HttpConfig::new().stateless(true));
+    let hang = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "hang", "arguments": {}}});
+    let post = tokio::spawn(app.clone().oneshot(post(None, &hang)));
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(dropped.available_permits(), 0, "the call is running");
+    // The client disconnects: the server drops the POST's handler.
+    post.abort();
+    let _ = post.await;
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(dropped.available_permits(), 1, "its session closed, and its call with it");
 }

@@ -291,3 +291,34 @@ async fn a_panicking_middleware_still_answers_and_frees_the_request() {
     let echoed = client.call_tool("echo", json!({"text": "still here"})).await.unwrap();
     assert_eq!(echoed["content"][0]["text"], "still here");
 }
+
+#[tokio::test]
+async fn a_middleware_further_out_sees_a_panic_further_in_as_a_failure() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let outer = from_fn(move |req: CallToolRequest, next: Next<CallToolRequest>| {
+        let record = Arc::clone(&record);
+        async move {
+            let outcome = next.run(req).await;
+            record.lock().unwrap().push(outcome.as_ref().err().map(|e| e.kind()));
+            outcome
+        }
+    });
+    // Panics while building its future, before any `.await`: the other way a layer can panic.
+    struct Explodes;
+    impl Middleware for Explodes {
+        fn on_call_tool<'a>(
+            &'a self,
+            req: CallToolRequest,
+            next: Next<CallToolRequest>,
+        ) -> BoxFuture<'a, Outcome<CallToolRequest>> {
+            assert_ne!(req.name(), "flaky", "a bug in a middleware");
+            next.run(req)
+        }
+    }
+    let client = TestClient::connect(server().middleware(outer).middleware(Explodes)).await.unwrap();
+    let failed = client.call_tool("flaky", json!({})).await.unwrap();
+    assert_eq!(failed["structuredContent"]["error"]["code"], "INTERNAL_ERROR", "{failed}");
+    client.call_tool("echo", json!({"text": "fine"})).await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![Some(mcp_server::FailureKind::Panic), None]);
+}

@@ -153,6 +153,20 @@ async fn subscriptions_reach_subscribers_only() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_session_holds_a_bounded_number_of_subscriptions() {
+    let client = TestClient::connect(server()).await.unwrap();
+    for n in 0..1024 {
+        client.request("resources/subscribe", json!({"uri": format!("test://many/{n}")})).await.unwrap();
+    }
+    let over = client.request("resources/subscribe", json!({"uri": "test://one-too-many"})).await;
+    assert!(matches!(over, Err(ClientError::Rpc(ref e)) if e.code == -32602 && e.message.contains("1024")), "{over:?}");
+    // Subscribing again to one it holds is fine; unsubscribing makes room.
+    client.request("resources/subscribe", json!({"uri": "test://many/7"})).await.unwrap();
+    client.request("resources/unsubscribe", json!({"uri": "test://many/7"})).await.unwrap();
+    client.request("resources/subscribe", json!({"uri": "test://one-too-many"})).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
 async fn registration_changes_send_list_changed() {
     let handle: ServerHandle = server().build().unwrap();
     let mut wire = Wire::initialized(&handle, "2025-11-25").await;

@@ -10,7 +10,7 @@ mod support;
 #[path = "tool_errors/wrappers.rs"]
 mod wrappers;
 
-use mcp_server::testing::TestClient;
+use mcp_server::testing::{ClientError, TestClient};
 use mcp_server::{exception_handler, tool, McpServer, RequestContext, ToolError};
 use serde_json::json;
 use support::{masked_internal, tool_error};
@@ -274,4 +274,32 @@ async fn a_panicking_tool_is_isolated() {
     assert_eq!(client.request("ping", json!({})).await.unwrap(), json!({}));
     let other = TestClient::connect_handle(client.server(), "2025-11-25").await.unwrap();
     assert_eq!(other.request("ping", json!({})).await.unwrap(), json!({}));
+}
+
+/// Fails the way a middleware would: with the runtime's own `CallError`.
+#[tool]
+async fn fails_like_a_middleware(how: String) -> Result<String, mcp_server::CallError> {
+    Err(match how.as_str() {
+        "timeout" => mcp_server::CallError::timeout("the upstream took too long"),
+        "params" => mcp_server::CallError::invalid_params("`how` must be short"),
+        _ => mcp_server::CallError::cancelled(),
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_tool_may_fail_with_a_call_error_which_keeps_its_kind() {
+    let client = TestClient::connect(McpServer::new("t").tool(FailsLikeAMiddlewareTool)).await.unwrap();
+    let timeout = client.call_tool("fails_like_a_middleware", json!({"how": "timeout"})).await.unwrap();
+    assert_eq!(timeout["structuredContent"]["error"]["code"], "TIMEOUT", "not masked: {timeout}");
+    assert_eq!(timeout["structuredContent"]["error"]["retryable"], true);
+    let params = client.call_tool("fails_like_a_middleware", json!({"how": "params"})).await;
+    assert!(
+        matches!(params, Err(ClientError::Rpc(ref e)) if e.code == -32602),
+        "a protocol error stays one: {params:?}"
+    );
+    let cancelled = client.start_tool_call("fails_like_a_middleware", json!({"how": "cancel"})).await;
+    assert!(
+        cancelled.response_within(std::time::Duration::from_secs(5)).await.is_none(),
+        "a cancellation gets no response"
+    );
 }

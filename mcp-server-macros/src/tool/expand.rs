@@ -76,7 +76,7 @@ pub(crate) fn expand(model: &ToolModel<'_>) -> TokenStream {
     // Spanned on the return type so that an unsupported output is reported there; `__out` keeps
     // the call-site span of its `let`.
     let out = Ident::new("__out", Span::call_site());
-    let finish = quote_spanned!(output.span()=> (&&&&__mcp::Tagged::new(#out)).__mcp_finish());
+    let finish = quote_spanned!(output.span()=> (&&&&&__mcp::Tagged::new(#out)).__mcp_finish());
 
     let companion = companion_struct(func, &tool);
     quote! {
@@ -112,7 +112,7 @@ pub(crate) fn expand(model: &ToolModel<'_>) -> TokenStream {
                 ) -> __mcp::BoxFuture<'__mcp_a, __mcp::ToolResult> {
                     ::std::boxed::Box::pin(async move {
                         #[allow(unused_imports)]
-                        use __mcp::{FinishErrorSpec as _, FinishError as _, FinishOutput as _, FinishFallback as _};
+                        use __mcp::{FinishCallError as _, FinishErrorSpec as _, FinishError as _, FinishOutput as _, FinishFallback as _};
                         let __args: #args_ident = __mcp::parse_args(__mcp_req)?;
                         #(#extractions)*
                         let #out = #fn_ident(#(#call_args),*).await;
@@ -168,8 +168,8 @@ pub(crate) fn fallback(func: &ItemFn) -> TokenStream {
                 ) -> __mcp::BoxFuture<'__mcp_a, __mcp::ToolResult> {
                     ::std::boxed::Box::pin(async move {
                         #[allow(unused_imports)]
-                        use __mcp::{FinishErrorSpec as _, FinishError as _, FinishOutput as _, FinishFallback as _};
-                        let __completion = (&&&&__mcp::Tagged::new(())).__mcp_finish();
+                        use __mcp::{FinishCallError as _, FinishErrorSpec as _, FinishError as _, FinishOutput as _, FinishFallback as _};
+                        let __completion = (&&&&&__mcp::Tagged::new(())).__mcp_finish();
                         __mcp::complete(__mcp_req, __completion).await
                     })
                 }

@@ -1,7 +1,8 @@
 //! Turning a tool's return value into a [`Completion`], picking the error path by type.
 //!
-//! The `#[tool]` expansion calls `(&&&&Tagged::new(out)).__mcp_finish()`; method resolution then
-//! picks the most specific of four impls (autoref specialization): an error type that maps itself
+//! The `#[tool]` expansion calls `(&&&&&Tagged::new(out)).__mcp_finish()`; method resolution then
+//! picks the most specific of five impls (autoref specialization): the runtime's own `CallError`
+//! (passed through as it is: a tool may fail exactly as a middleware would), an error type that maps itself
 //! (`#[derive(ToolError)]`, [`ToolError`](crate::ToolError)), any other `std::error::Error`
 //! (looked up in the exception-handler registry), a plain success value, or, for a return type
 //! that is none of these, a fallback that is never run: the expansion's `output_schema::<R>()`
@@ -48,6 +49,23 @@ fn done(result: ToolResult) -> Completion {
 fn consumed() -> Completion {
     tracing::error!("tool result finished twice");
     done(Err(CallError::internal()))
+}
+
+/// Specialization tier 0: the runtime's `CallError`, passed through with its kind (a timeout stays a
+/// timeout, a protocol error a JSON-RPC error, a cancellation gets no response).
+pub trait FinishCallError {
+    /// Converts the return value.
+    fn __mcp_finish(&self) -> Completion;
+}
+
+impl<T: IntoToolResult> FinishCallError for &&&&Tagged<Result<T, CallError>> {
+    fn __mcp_finish(&self) -> Completion {
+        match self.take() {
+            Some(Ok(v)) => done(v.into_tool_result()),
+            Some(Err(e)) => done(Err(e)),
+            None => consumed(),
+        }
+    }
 }
 
 /// Specialization tier 1: errors that map themselves.

@@ -8,7 +8,7 @@ pub use crate::call::{
 };
 pub use crate::error::{CallError, ToolError, ToolErrorSpec};
 pub use crate::extract::FromContext;
-pub use finish::{Completion, FinishError, FinishErrorSpec, FinishFallback, FinishOutput, Tagged};
+pub use finish::{Completion, FinishCallError, FinishError, FinishErrorSpec, FinishFallback, FinishOutput, Tagged};
 pub use futures_util::future::BoxFuture;
 pub use schemars;
 pub use serde;

@@ -52,6 +52,15 @@ impl<R: HookRequest> Next<R> {
     }
 
     /// Runs the rest of the chain (and finally the endpoint) for `req`.
+    ///
+    /// A layer or endpoint further in that panics comes back as an `Err` of
+    /// [`FailureKind::Panic`] carrying the masked internal error, so a middleware further out sees
+    /// (and can count, report or retry) the failure like any other.
+    ///
+    /// # Cancellation safety
+    ///
+    /// Dropping the future stops the rest of the chain wherever it is, as dropping any request's
+    /// future does; [`run`](Self::run) may then be called again with a new request.
     pub fn run(&self, req: R) -> BoxFuture<'static, Outcome<R>> {
         Box::pin(self.clone().run_inline(req))
     }
@@ -62,7 +71,17 @@ impl<R: HookRequest> Next<R> {
         match self.chain.layers.get(self.index) {
             Some(layer) => {
                 let inner = Self { chain: Arc::clone(&self.chain), index: self.index + 1 };
-                layer.handle(req, inner).await
+                // A panic, whether building the layer's future or polling it, is this layer's
+                // failure: the layers outside it still see an outcome.
+                let handled = std::panic::catch_unwind(AssertUnwindSafe(|| layer.handle(req, inner)));
+                let outcome = match handled {
+                    Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+                    Err(panic) => Err(panic),
+                };
+                outcome.unwrap_or_else(|panic| {
+                    tracing::error!(layer = self.index, panic = %panic_message(&*panic), "a middleware panicked");
+                    Err(CallError::new(FailureKind::Panic, ToolError::internal()))
+                })
             }
             None => run_endpoint(&*self.chain.endpoint, req).await,
         }
@@ -75,11 +94,14 @@ async fn run_endpoint<R: HookRequest>(endpoint: &dyn Endpoint<R>, req: R) -> Out
     tokio::select! {
         biased;
         r = AssertUnwindSafe(endpoint.call(&req)).catch_unwind() => r.unwrap_or_else(|panic| {
-            let msg = panic.downcast_ref::<&str>().map(|s| (*s).to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
-            tracing::error!(method = req.context().method(), panic = %msg, "endpoint panicked");
+            tracing::error!(method = req.context().method(), panic = %panic_message(&*panic), "endpoint panicked");
             Err(CallError::new(FailureKind::Panic, ToolError::internal()))
         }),
         () = cancel.cancelled() => Err(CallError::cancelled()),
     }
+}
+
+/// The text a panic was raised with, when it was a string.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic.downcast_ref::<&str>().copied().or_else(|| panic.downcast_ref::<String>().map(String::as_str)).unwrap_or("")
 }

@@ -187,7 +187,8 @@ impl RequestContext {
     /// without ending the request (SSE polling, SEP-1699): the client reconnects with
     /// `Last-Event-ID` after the stream's `retry` delay and receives everything sent meanwhile,
     /// the response included. Use it to free a connection during long work. Returns false where
-    /// there is no such stream (stdio, in-memory, JSON responses, stateless HTTP).
+    /// there is no such stream (stdio, in-memory, JSON responses, stateless HTTP), and when the
+    /// request's outgoing queue is full (its client is reading slowly; try again later).
     pub fn close_sse_stream(&self) -> bool {
         let closable = self.extensions().and_then(|e| e.get::<StreamControl>()).is_some();
         closable && self.reply().close_stream()

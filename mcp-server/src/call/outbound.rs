@@ -17,6 +17,9 @@ pub(crate) enum OutFrame {
     /// A response (to a request, a batch, or an error answer to a frame that could not be read).
     Response {
         text: String,
+        /// Whether it is a result rather than a JSON-RPC error (what HTTP creates a session on).
+        #[cfg_attr(not(feature = "http"), expect(dead_code, reason = "read by the HTTP transport"))]
+        ok: bool,
         /// Fired once the frame has been written (background tasks wait on it).
         written: Option<oneshot::Sender<()>>,
     },
@@ -65,18 +68,19 @@ impl Outbound {
         self.try_send(encode_notification(method, Some(params)))
     }
 
-    /// Sends a response, waiting for room; with `track`, the receiver fires once it is written.
+    /// Sends a response (`ok`: a result, not an error), waiting for room; with `track`, the
+    /// receiver fires once it is written.
     ///
     /// # Cancellation safety
     /// Cancellation safe: dropped before there was room, the response is not sent.
-    pub(crate) async fn respond(&self, text: String, track: bool) -> Option<oneshot::Receiver<()>> {
+    pub(crate) async fn respond(&self, text: String, ok: bool, track: bool) -> Option<oneshot::Receiver<()>> {
         let (written, rx) = if track {
             let (tx, rx) = oneshot::channel();
             (Some(tx), Some(rx))
         } else {
             (None, None)
         };
-        let _ = self.tx.send(OutFrame::Response { text, written }).await;
+        let _ = self.tx.send(OutFrame::Response { text, ok, written }).await;
         rx
     }
 

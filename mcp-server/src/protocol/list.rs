@@ -83,12 +83,13 @@ impl<T: ListItem> ListResult<T> {
         self.next_cursor.as_deref()
     }
 
-    /// Keeps the items for which `keep` returns true.
+    /// Keeps the items for which `keep` returns true (called once per item, in order).
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
-        if self.items.iter().all(&mut keep) {
+        let verdicts: Vec<bool> = self.items.iter().map(&mut keep).collect();
+        if verdicts.iter().all(|k| *k) {
             return;
         }
-        let kept: Vec<T> = self.items.iter().filter(|i| keep(i)).cloned().collect();
+        let kept: Vec<T> = self.items.iter().zip(verdicts).filter(|(_, k)| *k).map(|(i, _)| i.clone()).collect();
         self.set_items(kept);
     }
 
@@ -138,5 +139,19 @@ mod tests {
             serde_json::to_string(&changed).unwrap_or_default(),
             r#"{"prompts":[{"name":"b","description":"d","arguments":[]}],"nextCursor":"c2"}"#
         );
+    }
+
+    #[test]
+    fn retain_asks_once_per_item() {
+        let mut page = ListResult::new(vec![prompt("a"), prompt("b"), prompt("c")], None);
+        let mut asked = Vec::new();
+        let mut first = true;
+        // A predicate with a side effect (or that answers differently twice) must be asked once.
+        page.retain(|p| {
+            asked.push(p.name.clone());
+            std::mem::replace(&mut first, false)
+        });
+        assert_eq!(asked, ["a", "b", "c"]);
+        assert_eq!(page.items().iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["a"]);
     }
 }

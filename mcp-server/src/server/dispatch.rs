@@ -10,16 +10,22 @@ use futures_util::future::join_all;
 use serde_json::value::RawValue;
 use std::sync::Arc;
 
-/// What a request produced: a response frame (none when cancelled) and its background tasks.
-pub(crate) struct Reply {
-    pub(crate) frame: Option<String>,
-    pub(crate) background: Vec<BackgroundTask>,
+/// A response frame, and whether it is a result (`ok`) rather than a JSON-RPC error.
+pub(crate) struct Frame {
+    pub(crate) text: String,
+    pub(crate) ok: bool,
 }
 
-impl Reply {
-    pub(crate) fn error(id: &RequestId, e: &ErrorObject) -> Self {
-        Self { frame: Some(encode_error(Some(id), e)), background: Vec::new() }
+impl Frame {
+    pub(crate) fn error(id: Option<&RequestId>, e: &ErrorObject) -> Self {
+        Self { text: encode_error(id, e), ok: false }
     }
+}
+
+/// What a request produced: its response (none when cancelled) and its background tasks.
+pub(crate) struct Reply {
+    pub(crate) frame: Option<Frame>,
+    pub(crate) background: Vec<BackgroundTask>,
 }
 
 impl Session {
@@ -56,7 +62,7 @@ impl Session {
             INVALID_REQUEST,
             format!("Invalid Request: frame of {size} bytes exceeds the {limit}-byte limit"),
         );
-        reply.respond(encode_error(None, &e), false).await;
+        reply.respond(encode_error(None, &e), false, false).await;
     }
 
     async fn handle_message(self: &Arc<Self>, msg: Message<'_>, reply: &Outbound, ext: Option<Arc<Extensions>>) {
@@ -65,7 +71,7 @@ impl Session {
                 let routed = match self.admit(&id, &method, params) {
                     Ok(routed) => routed,
                     Err(e) => {
-                        queue_reply(reply, id.clone(), Reply::error(&id, &e).frame, false).await;
+                        queue_reply(reply, id.clone(), Some(Frame::error(Some(&id), &e)), false).await;
                         return;
                     }
                 };
@@ -75,10 +81,12 @@ impl Session {
                 self.server.tracker.spawn(async move {
                     let _active = active;
                     let r = this.run(id.clone(), routed, &reply, ext).await;
-                    // Out of the in-flight table only once the answer is queued: a client that does
-                    // not read keeps its requests counted, so the limit bounds what waits for it.
-                    let written = queue_reply(&reply, id.clone(), r.frame, !r.background.is_empty()).await;
-                    this.end_request(&id);
+                    // The id is free once the answer exists, but the request counts against the
+                    // limit until its answer is queued: a client that does not read keeps its
+                    // answers waiting, and the limit bounds how many.
+                    let slot = this.answered(&id);
+                    let written = queue_reply(&reply, id, r.frame, !r.background.is_empty()).await;
+                    drop(slot);
                     run_background(r.background, written).await;
                 });
             }
@@ -100,7 +108,7 @@ impl Session {
                 INVALID_REQUEST,
                 "Invalid Request: JSON-RPC batches are not supported in this protocol version",
             );
-            reply.respond(encode_error(None, &e), false).await;
+            reply.respond(encode_error(None, &e), false, false).await;
             return;
         }
         let mut frames = Vec::new();
@@ -126,17 +134,16 @@ impl Session {
             let runs = admitted.into_iter().map(|(id, routed)| this.run(id, routed, &reply, ext.clone()));
             let mut background = Vec::new();
             for r in join_all(runs).await {
-                frames.extend(r.frame);
+                frames.extend(r.frame.map(|f| f.text));
                 background.extend(r.background);
             }
+            let slots: Vec<_> = ids.iter().map(|id| this.answered(id)).collect();
             let written = if frames.is_empty() {
                 None
             } else {
-                reply.respond(format!("[{}]", frames.join(",")), !background.is_empty()).await
+                reply.respond(format!("[{}]", frames.join(",")), true, !background.is_empty()).await
             };
-            for id in &ids {
-                this.end_request(id);
-            }
+            drop(slots);
             run_background(background, written).await;
         });
     }
@@ -185,11 +192,11 @@ impl Session {
 async fn queue_reply(
     reply: &Outbound,
     id: RequestId,
-    frame: Option<String>,
+    frame: Option<Frame>,
     track: bool,
 ) -> Option<tokio::sync::oneshot::Receiver<()>> {
     match frame {
-        Some(text) => reply.respond(text, track).await,
+        Some(f) => reply.respond(f.text, f.ok, track).await,
         None => {
             reply.no_response(id).await;
             None
@@ -200,6 +207,6 @@ async fn queue_reply(
 /// Answers a message that could not be decoded (notifications and responses get no answer).
 async fn answer_unreadable(e: FrameError, reply: &Outbound) {
     if e.reply {
-        reply.respond(encode_error(e.id.as_ref(), &e.error), false).await;
+        reply.respond(encode_error(e.id.as_ref(), &e.error), false, false).await;
     }
 }

@@ -83,7 +83,10 @@ impl Methods {
         }
         let p: P = req.parse_params()?;
         if on {
-            self.session.subscribe(&p.uri);
+            if !self.session.subscribe(&p.uri) {
+                let max = super::session::MAX_SUBSCRIPTIONS;
+                return Err(CallError::invalid_params(format!("a session may hold at most {max} subscriptions")));
+            }
         } else {
             self.session.unsubscribe(&p.uri);
         }

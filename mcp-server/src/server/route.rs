@@ -2,7 +2,7 @@
 //! snapshot, before the request is spawned; then, on its task, the typed request runs through its
 //! chain and its outcome becomes the answer.
 
-use super::dispatch::Reply;
+use super::dispatch::{Frame, Reply};
 use super::methods::Methods;
 use super::registry::Snapshot;
 use super::session::Session;
@@ -11,14 +11,12 @@ use crate::call::{
     ReadResourceRequest, RequestContext, RequestParts, RpcRequest, ToolDefinition,
 };
 use crate::error::{CallError, FailureKind};
-use crate::jsonrpc::{encode_error, encode_response, ErrorObject, RequestId, INVALID_PARAMS};
+use crate::jsonrpc::{encode_response, ErrorObject, RequestId, INVALID_PARAMS};
 use crate::middleware::{layers, Hook};
-use futures_util::FutureExt as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
 
@@ -166,20 +164,14 @@ pub(crate) fn route(session: &Session, method: &str, raw: Option<&RawValue>) -> 
 }
 
 /// Runs `req` through the layers of its hook in `snapshot`, to `endpoint`. A panicking
-/// middleware ends the request with the masked internal error, like a panicking endpoint: the
-/// request still gets its answer and leaves the in-flight table.
+/// middleware or endpoint is caught where it panics (see [`Next::run`]), so the request still gets
+/// its answer and leaves the in-flight table.
 async fn chain<R: Hook>(snapshot: &Snapshot, endpoint: Arc<dyn Endpoint<R>>, req: R) -> Outcome<R> {
-    let ctx = req.context().clone();
-    let run = Next::start(Arc::clone(layers::<R>(&snapshot.chains)), endpoint).run_inline(req);
-    AssertUnwindSafe(run).catch_unwind().await.unwrap_or_else(|_| {
-        tracing::error!(method = ctx.method(), "a middleware panicked; answering with the masked internal error");
-        Err(CallError::new(FailureKind::Panic, crate::error::ToolError::internal()))
-    })
+    Next::start(Arc::clone(layers::<R>(&snapshot.chains)), endpoint).run_inline(req).await
 }
 
 impl Session {
-    /// Runs one admitted request to its answer. The request stays in the in-flight table until
-    /// its answer is queued (see `dispatch.rs`).
+    /// Runs one admitted request to its answer (the caller takes it out of the in-flight table).
     pub(crate) async fn run(
         self: &Arc<Self>,
         id: RequestId,
@@ -239,28 +231,32 @@ fn cancelled(ctx: &RequestContext, e: Option<&CallError>) -> bool {
     ctx.is_cancelled() || e.is_some_and(|e| e.kind() == FailureKind::Cancelled)
 }
 
+fn result<T: serde::Serialize>(id: &RequestId, result: &T) -> Frame {
+    Frame { text: encode_response(id, result), ok: true }
+}
+
 /// The answer to `tools/call`: the result; a tool-level failure as an `isError` result; a
 /// protocol failure as a JSON-RPC error.
-fn answer_tool(ctx: &RequestContext, id: &RequestId, outcome: Outcome<CallToolRequest>) -> Option<String> {
+fn answer_tool(ctx: &RequestContext, id: &RequestId, outcome: Outcome<CallToolRequest>) -> Option<Frame> {
     if cancelled(ctx, outcome.as_ref().err()) {
         return None;
     }
     Some(match outcome {
-        Ok(result) => encode_response(id, &result),
+        Ok(r) => result(id, &r),
         Err(e) => match e.rpc_error() {
-            Some(rpc) => encode_error(Some(id), rpc),
-            None => encode_response(id, &e.tool_error().to_result()),
+            Some(rpc) => Frame::error(Some(id), rpc),
+            None => result(id, &e.tool_error().to_result()),
         },
     })
 }
 
 /// The answer to any other request: its result, or a JSON-RPC error.
-fn answer<T: serde::Serialize>(ctx: &RequestContext, id: &RequestId, outcome: Result<T, CallError>) -> Option<String> {
+fn answer<T: serde::Serialize>(ctx: &RequestContext, id: &RequestId, outcome: Result<T, CallError>) -> Option<Frame> {
     if cancelled(ctx, outcome.as_ref().err()) {
         return None;
     }
     Some(match outcome {
-        Ok(result) => encode_response(id, &result),
-        Err(e) => encode_error(Some(id), &e.to_rpc_error()),
+        Ok(r) => result(id, &r),
+        Err(e) => Frame::error(Some(id), &e.to_rpc_error()),
     })
 }

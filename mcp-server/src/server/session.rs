@@ -24,6 +24,10 @@ pub(crate) struct SessionOptions {
     pub(crate) stateless: Option<ProtocolVersion>,
 }
 
+/// The most resources one session may be subscribed to at once: subscriptions are kept in memory
+/// and checked on every update, so a client may not grow them without bound.
+pub(crate) const MAX_SUBSCRIPTIONS: usize = 1024;
+
 /// One client's state: negotiated revision, client link, in-flight requests, subscriptions.
 pub(crate) struct Session {
     pub(crate) key: u64,
@@ -38,6 +42,9 @@ pub(crate) struct Session {
     version: OnceLock<ProtocolVersion>,
     initialized: AtomicBool,
     inflight: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// Requests whose answer is made but not yet queued: their id is free again, but they still
+    /// count against the in-flight limit (a client that does not read keeps them waiting).
+    answering: AtomicUsize,
     subscriptions: Mutex<HashSet<String>>,
     idle: tokio::sync::Notify,
     active: AtomicUsize,
@@ -69,6 +76,15 @@ pub(crate) fn busy(limit: usize) -> ErrorObject {
         format!("Server busy: this session already has {limit} requests in flight; retry when one has finished"),
     )
     .data(serde_json::json!({ "retryable": true, "maxInFlight": limit }))
+}
+
+/// A request's place under the in-flight limit while its answer waits to be queued.
+pub(crate) struct AnswerSlot<'a>(&'a Session);
+
+impl Drop for AnswerSlot<'_> {
+    fn drop(&mut self) {
+        self.0.answering.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Keeps a session "active" while a request task runs.
@@ -103,6 +119,7 @@ impl Session {
             version,
             initialized: AtomicBool::new(opts.stateless.is_some()),
             inflight: Mutex::new(HashMap::new()),
+            answering: AtomicUsize::new(0),
             subscriptions: Mutex::new(HashSet::new()),
             idle: tokio::sync::Notify::new(),
             active: AtomicUsize::new(0),
@@ -136,11 +153,15 @@ impl Session {
         self.initialized.store(true, Ordering::Release);
     }
 
-    /// Whether `n` more requests fit under the in-flight limit right now (a hint for transports
+    /// Whether one more request fits under the in-flight limit right now (a hint for transports
     /// that answer an overloaded session before reading its requests; admission decides).
     #[cfg(feature = "http")]
-    pub(crate) fn has_room_for(&self, n: usize) -> bool {
-        lock(&self.inflight).len() + n <= self.server.config.max_in_flight
+    pub(crate) fn has_room(&self) -> bool {
+        self.in_flight(&lock(&self.inflight)) < self.server.config.max_in_flight
+    }
+
+    fn in_flight(&self, ids: &HashMap<RequestId, CancellationToken>) -> usize {
+        ids.len() + self.answering.load(Ordering::Acquire)
     }
 
     /// Registers an in-flight request, unless its id is taken or the session is at its limit.
@@ -150,15 +171,20 @@ impl Session {
         if map.contains_key(id) {
             return Err(Refusal::DuplicateId);
         }
-        if map.len() >= limit {
+        if self.in_flight(&map) >= limit {
             return Err(Refusal::Busy(limit));
         }
         map.insert(id.clone(), token);
         Ok(())
     }
 
-    pub(crate) fn end_request(&self, id: &RequestId) {
-        lock(&self.inflight).remove(id);
+    /// The request `id` has its answer: its id may be used again, while the request keeps its
+    /// place under the in-flight limit until the returned slot is dropped (its answer queued).
+    pub(crate) fn answered(&self, id: &RequestId) -> AnswerSlot<'_> {
+        let mut map = lock(&self.inflight);
+        map.remove(id);
+        self.answering.fetch_add(1, Ordering::AcqRel);
+        AnswerSlot(self)
     }
 
     /// Cancels an in-flight request (unknown or finished ids are ignored, as the spec allows).
@@ -194,8 +220,14 @@ impl Session {
         }
     }
 
-    pub(crate) fn subscribe(&self, uri: &str) {
-        lock(&self.subscriptions).insert(uri.to_string());
+    /// Subscribes to `uri`; `false` when the session already holds [`MAX_SUBSCRIPTIONS`] others.
+    pub(crate) fn subscribe(&self, uri: &str) -> bool {
+        let mut subscriptions = lock(&self.subscriptions);
+        if subscriptions.len() >= MAX_SUBSCRIPTIONS && !subscriptions.contains(uri) {
+            return false;
+        }
+        subscriptions.insert(uri.to_string());
+        true
     }
 
     pub(crate) fn unsubscribe(&self, uri: &str) {

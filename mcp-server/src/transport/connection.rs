@@ -70,7 +70,7 @@ pub(crate) async fn run_connection<R: FrameSource, W: FrameSink>(
     sink: W,
 ) -> io::Result<()> {
     let (out, rx) = Outbound::new();
-    let writer = tokio::spawn(writer_loop(sink, rx));
+    let mut writer = tokio::spawn(writer_loop(sink, rx));
     let session = handle.open_session(SessionOptions { id: None, notify: out.clone(), stateless: None });
     let max = handle.shared.config.max_frame_bytes;
     let result = loop {
@@ -104,8 +104,11 @@ pub(crate) async fn run_connection<R: FrameSource, W: FrameSink>(
     handle.close_session(&session);
     drop(session);
     drop(out);
-    if tokio::time::timeout(std::time::Duration::from_secs(2), writer).await.is_err() {
-        tracing::debug!("writer still busy at connection close");
+    if tokio::time::timeout(std::time::Duration::from_secs(2), &mut writer).await.is_err() {
+        // A client that stopped reading: end the writer, so its queue goes away and requests
+        // still waiting to write into it give up instead of waiting forever.
+        tracing::debug!("writer still blocked at connection close: aborting it");
+        writer.abort();
     }
     result
 }

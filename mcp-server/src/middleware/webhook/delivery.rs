@@ -65,7 +65,7 @@ pub(crate) async fn deliver(shared: &Shared, events: Vec<WebhookPayload>) {
                 attempt += 1;
                 tracing::debug!(attempt, error = %why, "webhook delivery failed; retrying");
                 tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(shared.config.max_backoff);
+                backoff = backoff.saturating_mul(2).min(shared.config.max_backoff);
                 continue;
             }
             Attempt::Retry(why) | Attempt::GiveUp(why) => why,

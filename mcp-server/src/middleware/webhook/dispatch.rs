@@ -99,6 +99,9 @@ impl Shared {
             return;
         }
         self.tracker.close();
+        // Should the caller stop waiting (an outer timeout dropping this future), what is left is
+        // abandoned and counted as dropped rather than delivered behind its back.
+        let abandon_if_dropped = self.abandon.clone().drop_guard();
         let deadline = self.config.shutdown_timeout;
         if tokio::time::timeout(deadline, self.tracker.wait()).await.is_err() {
             self.abandon.cancel();
@@ -106,8 +109,12 @@ impl Shared {
             self.tracker.wait().await;
             tracing::warn!(?deadline, dropped_total = self.dropped.load(Ordering::Relaxed), "webhook flush timed out");
         }
+        abandon_if_dropped.disarm();
     }
 }
+
+/// A deadline that never comes (about 30 years), for delays too large to add to `Instant::now()`.
+const FAR_FUTURE: std::time::Duration = std::time::Duration::from_secs(86_400 * 365 * 30);
 
 /// The dispatcher: batches in arrival order, hands them to at most `workers` deliveries at once.
 async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<WebhookPayload>) {
@@ -125,7 +132,10 @@ async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<WebhookPayload>) {
             }
         }
         if let Some(batch) = shared.config.batch {
-            fill(&shared, &mut rx, &mut events, max, tokio::time::Instant::now() + batch.max_delay).await;
+            // A `max_delay` too large to add (`Duration::MAX`: "only when full") never passes.
+            let now = tokio::time::Instant::now();
+            let deadline = now.checked_add(batch.max_delay).unwrap_or_else(|| now + FAR_FUTURE);
+            fill(&shared, &mut rx, &mut events, max, deadline).await;
             // Oldest first: events are stamped just before they are queued, so calls on other
             // threads can queue slightly out of order. The sort is stable: a call's `tool.call`
             // stays before its outcome.
@@ -260,6 +270,32 @@ mod tests {
         assert_eq!(out.recv().await.map(|b| b.len()), Some(3));
         shared.enqueue(event(9));
         assert_eq!(shared.dropped.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unbounded_max_delay_sends_only_full_batches_until_shutdown() {
+        let (shared, mut out) = webhook(WebhookBuilder::new("http://x/").batch(2, Duration::MAX));
+        for n in 0..3 {
+            shared.enqueue(event(n));
+        }
+        assert_eq!(out.recv().await.map(|b| ids(&b)), Some(vec!["0".into(), "1".into()]));
+        tokio::time::sleep(Duration::from_secs(86_400)).await;
+        assert!(out.try_recv().is_err(), "a partial batch waits for more events");
+        shared.shutdown().await;
+        assert_eq!(out.recv().await.map(|b| ids(&b)), Some(vec!["2".into()]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shutdown_given_up_on_abandons_what_is_left() {
+        let (shared, _out) = webhook(WebhookBuilder::new("http://x/"));
+        shared.enqueue(event(0));
+        // A delivery stuck on a slow endpoint: it ends only when abandoned, as real ones do.
+        let abandon = shared.abandon.clone();
+        shared.tracker.spawn(async move { abandon.cancelled().await });
+        let gave_up = tokio::time::timeout(Duration::from_millis(1), shared.shutdown()).await;
+        assert!(gave_up.is_err(), "the flush outlasts the caller's patience");
+        assert!(shared.abandon.is_cancelled(), "deliveries stop rather than outlive the shutdown");
+        shared.tracker.wait().await;
     }
 
     #[tokio::test(start_paused = true)]

@@ -112,15 +112,37 @@ fn too_many_requests(id: Option<&RequestId>, limit: usize) -> Response {
 /// Which session a POST runs in.
 enum Target {
     Session(Arc<HttpSession>),
-    Stateless(Arc<Session>),
+    Stateless(StatelessSession),
 }
 
 impl Target {
     fn session(&self) -> &Arc<Session> {
         match self {
             Self::Session(s) => &s.state,
-            Self::Stateless(s) => s,
+            Self::Stateless(s) => &s.state,
         }
+    }
+}
+
+/// The session of one stateless POST. It is closed (its requests cancelled, its entry removed
+/// from the server) when this is dropped, however the POST ends: answered, refused, a
+/// notification only, or its handler dropped because the client went away.
+struct StatelessSession {
+    st: Arc<HttpState>,
+    state: Arc<Session>,
+}
+
+impl StatelessSession {
+    fn open(st: &Arc<HttpState>, version: ProtocolVersion) -> Self {
+        let (notify, _) = Outbound::with_capacity(1);
+        let options = SessionOptions { id: None, notify, stateless: Some(version) };
+        Self { st: Arc::clone(st), state: st.handle.open_session(options) }
+    }
+}
+
+impl Drop for StatelessSession {
+    fn drop(&mut self) {
+        self.st.handle.close_session(&self.state);
     }
 }
 
@@ -166,9 +188,7 @@ pub(crate) async fn handle(st: Arc<HttpState>, req: Request) -> Response {
         return error_response(StatusCode::BAD_REQUEST, INVALID_REQUEST, msg);
     }
     let target = if st.config.stateless {
-        let (notify, _) = Outbound::with_capacity(1);
-        let stateless = Some(version.unwrap_or(ProtocolVersion::V2025_03_26));
-        Target::Stateless(st.handle.open_session(SessionOptions { id: None, notify, stateless }))
+        Target::Stateless(StatelessSession::open(&st, version.unwrap_or(ProtocolVersion::V2025_03_26)))
     } else if shape.initialize {
         return initialize(&st, decoded, headers, accept.json).await;
     } else {
@@ -184,7 +204,9 @@ pub(crate) async fn handle(st: Arc<HttpState>, req: Request) -> Response {
         let msg = "Invalid Request: JSON-RPC batches are only accepted under protocol version 2025-03-26";
         return error_response(StatusCode::BAD_REQUEST, INVALID_REQUEST, msg);
     }
-    if !target.session().has_room_for(shape.requests) {
+    // At the limit already: refuse the POST outright. Below it, admission refuses whatever part of
+    // a batch does not fit, item by item, as on the other transports.
+    if shape.requests > 0 && !target.session().has_room() {
         return too_many_requests(shape.first_id.as_ref(), st.handle.shared.config.max_in_flight);
     }
     let mut ext = extensions(headers);
@@ -204,11 +226,11 @@ pub(crate) async fn handle(st: Arc<HttpState>, req: Request) -> Response {
             tokio::spawn(pump_session(session, stream, rx, busy));
             sse_ok(SseBody::new(body_rx, st.config.keep_alive, None))
         }
-        (Target::Stateless(state), true) => {
-            state.dispatch(decoded, &out, Some(Arc::new(ext))).await;
+        (Target::Stateless(session), true) => {
+            session.state.dispatch(decoded, &out, Some(Arc::new(ext))).await;
             drop(out);
             let (tx, body_rx) = mpsc::channel(LIVE_CAPACITY);
-            tokio::spawn(pump_stateless(st, state, rx, tx));
+            tokio::spawn(pump_stateless(session, rx, tx));
             sse_ok(SseBody::new(body_rx, None, None))
         }
         (target, false) => {
@@ -229,11 +251,11 @@ pub(crate) async fn handle(st: Arc<HttpState>, req: Request) -> Response {
                 }
             })
             .await;
-            if let Target::Stateless(state) = target {
-                tokio::spawn(close_when_done(st, state, rx));
+            if let Target::Stateless(session) = target {
+                tokio::spawn(close_when_done(session, rx));
             }
             match response {
-                Some(text) => json_ok(text),
+                Some((text, _)) => json_ok(text),
                 None => status_only(StatusCode::ACCEPTED),
             }
         }
@@ -249,11 +271,10 @@ async fn initialize(st: &HttpState, decoded: Decoded<'_>, headers: &HeaderMap, j
     let (out, mut rx) = Outbound::new();
     session.state.dispatch(decoded, &out, Some(Arc::new(extensions(headers)))).await;
     drop(out);
-    let Some(response) = first_response(&mut rx, |_| {}).await else {
+    let Some((response, ok)) = first_response(&mut rx, |_| {}).await else {
         st.sessions.remove(&st.handle, &session.id);
         return status_only(StatusCode::ACCEPTED);
     };
-    let ok = session.state.negotiated().is_some();
     let mut res = if json {
         json_ok(response)
     } else {
@@ -277,14 +298,14 @@ fn ack(written: Option<tokio::sync::oneshot::Sender<()>>) {
     }
 }
 
-/// Waits for the POST's answer; other messages go to `other`. `None` when the request was
-/// cancelled (no response is sent for it).
-async fn first_response(rx: &mut Receiver<OutFrame>, mut other: impl FnMut(String)) -> Option<String> {
+/// Waits for the POST's answer (and whether it is a result); other messages go to `other`. `None`
+/// when the request was cancelled (no response is sent for it).
+async fn first_response(rx: &mut Receiver<OutFrame>, mut other: impl FnMut(String)) -> Option<(String, bool)> {
     while let Some(frame) = rx.recv().await {
         match frame {
-            OutFrame::Response { text, written, .. } => {
+            OutFrame::Response { text, ok, written } => {
                 ack(written);
-                return Some(text);
+                return Some((text, ok));
             }
             OutFrame::Message(text) => other(text),
             OutFrame::NoResponse(_) => return None,
@@ -324,13 +345,13 @@ async fn pump_session(session: Arc<HttpSession>, stream: u64, mut rx: Receiver<O
 
 /// Stateless SSE: no history, no resumption; a client that goes away cancels its request, and
 /// one that reads slowly slows the request down (the stream is bounded).
-async fn pump_stateless(st: Arc<HttpState>, state: Arc<Session>, mut rx: Receiver<OutFrame>, tx: mpsc::Sender<Bytes>) {
+async fn pump_stateless(session: StatelessSession, mut rx: Receiver<OutFrame>, tx: mpsc::Sender<Bytes>) {
     loop {
         let frame = tokio::select! {
             f = rx.recv() => f,
             () = tx.closed() => {
-                st.handle.close_session(&state);
-                break;
+                drop(session);
+                return;
             }
         };
         let (text, written, last) = match frame {
@@ -340,8 +361,8 @@ async fn pump_stateless(st: Arc<HttpState>, state: Arc<Session>, mut rx: Receive
             Some(OutFrame::NoResponse(_)) | None => break,
         };
         if tx.send(encode_event(None, None, &text)).await.is_err() {
-            st.handle.close_session(&state);
-            break;
+            drop(session);
+            return;
         }
         ack(written);
         if last {
@@ -349,17 +370,17 @@ async fn pump_stateless(st: Arc<HttpState>, state: Arc<Session>, mut rx: Receive
         }
     }
     drop(tx);
-    close_when_done(st, state, rx).await;
+    close_when_done(session, rx).await;
 }
 
 /// Closes a stateless session once every task of its request (background work included) is done.
-async fn close_when_done(st: Arc<HttpState>, state: Arc<Session>, mut rx: Receiver<OutFrame>) {
+async fn close_when_done(session: StatelessSession, mut rx: Receiver<OutFrame>) {
     while let Some(frame) = rx.recv().await {
         if let OutFrame::Response { written, .. } = frame {
             ack(written);
         }
     }
-    st.handle.close_session(&state);
+    drop(session);
 }
 
 #[cfg(test)]

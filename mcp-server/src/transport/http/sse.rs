@@ -199,17 +199,16 @@ impl StreamLog {
         // Room for the whole replay (at most the history) plus the usual headroom.
         let replay = self.events.iter().filter(|e| wanted(e)).count();
         let (tx, rx) = mpsc::channel(self.live_capacity() + replay);
-        let mut replayed = false;
         for e in &mut self.events {
             if wanted(e) {
                 e.sent = tx.try_send(e.bytes.clone()).is_ok();
-                replayed = true;
             }
         }
-        // A complete stream whose response was just replayed has nothing more to say. Otherwise the
-        // connection stays open (and idle) rather than ending at once, which would make clients
-        // reconnect in a loop for a stream that will never answer (a cancelled request).
-        if !(self.finished && self.responded && replayed) {
+        // A complete stream holding its response has nothing more to say, whether the response was
+        // just replayed or the client already had it. Otherwise the connection stays open (and
+        // idle) rather than ending at once, which would make clients reconnect in a loop for a
+        // stream that will never answer (a cancelled request).
+        if !(self.finished && self.responded) {
             self.live = Some(tx);
         }
         rx
@@ -302,6 +301,21 @@ mod tests {
         assert_eq!(text(&rx.try_recv().unwrap_or_default()), "id: 2-2\ndata: {\"a\":2}\n\n");
         assert!(rx.try_recv().is_err(), "the stream is complete, so the connection ended");
         assert!(!log.has_live());
+    }
+
+    #[test]
+    fn resuming_past_the_response_of_a_finished_stream_ends_at_once() {
+        let mut log = StreamLog::new(4, true, 8, None);
+        let mut rx = log.connect();
+        log.push("{\"result\":{}}");
+        log.finish(true);
+        assert!(rx.try_recv().is_ok());
+        let mut again = log.resume(Some(1));
+        assert!(matches!(again.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)), "nothing to wait for");
+        let mut cancelled = StreamLog::new(5, true, 8, None);
+        cancelled.finish(false);
+        let _rx = cancelled.resume(None);
+        assert!(cancelled.has_live(), "a stream that never answered stays open rather than looping reconnects");
     }
 
     #[test]
