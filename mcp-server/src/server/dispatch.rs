@@ -17,8 +17,8 @@ pub(crate) struct Frame {
 }
 
 impl Frame {
-    pub(crate) fn error(id: Option<&RequestId>, e: &ErrorObject) -> Self {
-        Self { text: encode_error(id, e), ok: false }
+    pub(crate) fn error(id: &RequestId, e: &ErrorObject) -> Self {
+        Self { text: encode_error(Some(id), e), ok: false }
     }
 }
 
@@ -71,7 +71,7 @@ impl Session {
                 let routed = match self.admit(&id, &method, params) {
                     Ok(routed) => routed,
                     Err(e) => {
-                        queue_reply(reply, id.clone(), Some(Frame::error(Some(&id), &e)), false).await;
+                        queue_reply(reply, id.clone(), Some(Frame::error(&id, &e)), false).await;
                         return;
                     }
                 };
@@ -141,6 +141,7 @@ impl Session {
             let written = if frames.is_empty() {
                 None
             } else {
+                // A batch is an array, not an error object, whatever its items say.
                 reply.respond(format!("[{}]", frames.join(",")), true, !background.is_empty()).await
             };
             drop(slots);

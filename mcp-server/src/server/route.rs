@@ -244,7 +244,7 @@ fn answer_tool(ctx: &RequestContext, id: &RequestId, outcome: Outcome<CallToolRe
     Some(match outcome {
         Ok(r) => result(id, &r),
         Err(e) => match e.rpc_error() {
-            Some(rpc) => Frame::error(Some(id), rpc),
+            Some(rpc) => Frame::error(id, rpc),
             None => result(id, &e.tool_error().to_result()),
         },
     })
@@ -257,6 +257,6 @@ fn answer<T: serde::Serialize>(ctx: &RequestContext, id: &RequestId, outcome: Re
     }
     Some(match outcome {
         Ok(r) => result(id, &r),
-        Err(e) => Frame::error(Some(id), &e.to_rpc_error()),
+        Err(e) => Frame::error(id, &e.to_rpc_error()),
     })
 }
